@@ -1,0 +1,1 @@
+"""Operations dashboard inside the Django admin (filled by a later issue)."""

@@ -1,0 +1,1 @@
+"""Demo app: a realistic publishing catalogue used by the README, the tests and the benchmarks."""

@@ -1,0 +1,1 @@
+"""Project settings package: ``base`` plus one module per environment (dev, test, prod)."""

@@ -1,0 +1,47 @@
+"""System checks that guard the production settings (registered by ``settings.prod``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+#: Django's own rule for a usable key (``django.core.checks.security.base``).
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
+INSECURE_PREFIXES = ("django-insecure",)
+
+
+def is_insecure_secret_key(key: str | None) -> bool:
+    """True for a missing, short, low-entropy or development-only secret key."""
+    if not key:
+        return True
+    return (
+        len(key) < MIN_SECRET_KEY_LENGTH
+        or len(set(key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS
+        or key.startswith(INSECURE_PREFIXES)
+    )
+
+
+def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    if is_insecure_secret_key(getattr(settings, "SECRET_KEY", None)):
+        errors.append(
+            checks.Error(
+                "SECRET_KEY is missing or insecure for production.",
+                hint="Set the SECRET_KEY environment variable to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters, e.g. from "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`.",
+                id="settings.E001",
+            )
+        )
+    if settings.DEBUG:
+        errors.append(
+            checks.Error(
+                "DEBUG is on in production.",
+                hint="Unset DEBUG or set DEBUG=false in the environment.",
+                id="settings.E002",
+            )
+        )
+    return errors

@@ -1,0 +1,6 @@
+"""Local development: DEBUG on unless the environment says otherwise, GraphiQL enabled."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,25 @@
+"""Production: secure defaults; refuses to start with an insecure SECRET_KEY or DEBUG on.
+
+Both refusals are Django system check errors (``settings.E001``, ``settings.E002``), so
+``manage.py check``, ``runserver``, ``migrate`` and the WSGI/ASGI entry points report them
+as one readable line instead of crashing at import time.
+"""
+
+from django.core import checks
+
+from .base import *  # noqa: F403
+from .base import env
+from .checks import check_production_settings
+
+DEBUG = env.bool("DEBUG", default=False)
+#: The WSGI/ASGI entry points run the system checks before serving (see settings/wsgi.py).
+RUN_CHECKS_AT_STARTUP = True
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+checks.register(check_production_settings, checks.Tags.security)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClashConfig(AppConfig):
+    name = "tests.clash"
+    label = "clash"

@@ -1,0 +1,26 @@
+"""Django GraphQL Auto-Generation System: a complete GraphQL API generated from your models.
+
+Public API::
+
+    from toolkit import get_schema, get_config
+"""
+
+from toolkit.conf import get_config
+from toolkit.exceptions import BadUserInput, ConfigurationError, NotFound, ToolkitError
+
+
+def get_schema():
+    """The live ``graphene.Schema`` for the current settings (built once, cached)."""
+    from toolkit.schema import get_schema as _get_schema
+
+    return _get_schema()
+
+
+__all__ = [
+    "BadUserInput",
+    "ConfigurationError",
+    "NotFound",
+    "ToolkitError",
+    "get_config",
+    "get_schema",
+]

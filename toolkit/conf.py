@@ -1,0 +1,78 @@
+"""The toolkit's one settings object: ``settings.TOOLKIT`` merged over documented defaults.
+
+Read at call time and cached until Django's ``setting_changed`` signal says ``TOOLKIT`` changed,
+so ``override_settings(TOOLKIT=...)`` works in tests without restarting anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any, Literal, TypedDict
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+
+class ToolkitSettings(TypedDict, total=False):
+    #: Apps whose models are exposed: ``"demo"`` exposes every model of the app,
+    #: ``"auth.Group"`` a single model. Nothing else is exposed (deny by default).
+    APPS: list[str]
+    #: Per-model options keyed by ``"app_label.ModelName"``; the same keys as a model's
+    #: ``class GraphQLMeta`` (lower-case attributes), which these override. See ``toolkit.options``.
+    MODELS: dict[str, dict[str, Any]]
+    #: ``"camel"`` (``booksPage``, ``inStock``) or ``"snake"`` (``books_page``, ``in_stock``).
+    NAME_CASE: Literal["camel", "snake"]
+    #: Rows returned by a list, page or connection when the client gives no size.
+    DEFAULT_LIMIT: int
+    #: The largest ``limit``/``pageSize``/``first``/``last`` a client may ask for.
+    MAX_LIMIT: int
+    #: Field-name fragments that mark a field as sensitive (hidden unless allowed per model).
+    SENSITIVE_FIELD_PATTERNS: list[str]
+    #: Extra exact field names treated as sensitive, on top of the patterns.
+    SENSITIVE_FIELD_NAMES: list[str]
+    #: Serve GraphiQL to browsers on ``/graphql/``; ``None`` follows ``DEBUG``.
+    GRAPHIQL: bool | None
+
+
+DEFAULTS: ToolkitSettings = {
+    "APPS": [],
+    "MODELS": {},
+    "NAME_CASE": "camel",
+    "DEFAULT_LIMIT": 100,
+    "MAX_LIMIT": 1000,
+    "SENSITIVE_FIELD_PATTERNS": ["password", "token", "secret", "key", "hash"],
+    "SENSITIVE_FIELD_NAMES": [],
+    "GRAPHIQL": None,
+}
+
+
+@lru_cache(maxsize=1)
+def get_config() -> ToolkitSettings:
+    """Return ``settings.TOOLKIT`` merged over :data:`DEFAULTS` (cached until it changes)."""
+    user = getattr(settings, "TOOLKIT", None) or {}
+    merged: dict[str, Any] = {**DEFAULTS, **user}
+    return merged  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def config_fingerprint() -> str:
+    """A stable hash of the configuration; the schema cache is keyed by it."""
+    payload = json.dumps(get_config(), sort_keys=True, default=repr)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def reset() -> None:
+    get_config.cache_clear()
+    config_fingerprint.cache_clear()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"TOOLKIT", "INSTALLED_APPS", "DEBUG"}:
+        reset()
+        from toolkit.schema import clear_schema_cache
+
+        clear_schema_cache()

@@ -1,0 +1,133 @@
+"""The one place that turns errors into what clients see, each with ``extensions.code``.
+
+- syntax errors: ``GRAPHQL_PARSE_FAILED``
+- a wrong argument value (literal or variable): ``BAD_USER_INPUT``, naming the argument
+- any other validation error: ``GRAPHQL_VALIDATION_FAILED``
+- ``ToolkitError``s raised by resolvers: their own code
+- anything else: ``INTERNAL_SERVER_ERROR`` with a generic message (details only in the log)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from graphql import GraphQLError
+from graphql.language import ArgumentNode, DocumentNode, Node, ValueNode, VariableDefinitionNode, visit
+from graphql.language.visitor import Visitor
+
+from toolkit.exceptions import ToolkitError
+
+logger = logging.getLogger("toolkit.errors")
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL = "INTERNAL_SERVER_ERROR"
+GENERIC_MESSAGE = "Internal server error."
+
+
+def parse_error(error: GraphQLError) -> GraphQLError:
+    return with_code(error, PARSE_FAILED)
+
+
+def validation_errors(document: DocumentNode, errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Classify validation errors: bad argument values become BAD_USER_INPUT naming the argument."""
+    classified = []
+    for error in errors:
+        argument = _enclosing_argument(document, error.nodes or [])
+        if argument is not None:
+            message = f"Argument '{argument}' has an invalid value: {error.message}"
+            classified.append(with_code(error, BAD_USER_INPUT, message=message, argument=argument))
+        else:
+            classified.append(with_code(error, VALIDATION_FAILED))
+    return classified
+
+
+def variable_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Errors coercing variable values (``Variable '$where' got invalid value ...``)."""
+    return [with_code(e, BAD_USER_INPUT) for e in errors]
+
+
+def with_code(
+    error: GraphQLError, code: str, *, message: str | None = None, argument: str | None = None
+) -> GraphQLError:
+    extensions = {**(error.extensions or {}), "code": code}
+    if argument:
+        extensions["argument"] = argument
+    return GraphQLError(
+        message or error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=extensions,
+    )
+
+
+class _ArgumentFinder(Visitor):
+    """Finds the argument (or variable definition) whose value contains a node."""
+
+    def __init__(self, target: Node) -> None:
+        super().__init__()
+        self.target = target
+        self.found: str | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        if self.found is None and _contains(node.value, self.target):
+            self.found = node.name.value
+
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
+        if (
+            self.found is None
+            and node.default_value is not None
+            and _contains(node.default_value, self.target)
+        ):
+            self.found = f"${node.variable.variable.name.value}"
+
+
+def _contains(outer: Node, inner: Node) -> bool:
+    if outer.loc is None or inner.loc is None:
+        return False
+    return outer.loc.start <= inner.loc.start and inner.loc.end <= outer.loc.end
+
+
+def _enclosing_argument(document: DocumentNode, nodes: list[Node]) -> str | None:
+    if not nodes or (not isinstance(nodes[0], ValueNode) and type(nodes[0]).__name__ != "ObjectFieldNode"):
+        return None
+    finder = _ArgumentFinder(nodes[0])
+    visit(document, finder)
+    return finder.found
+
+
+def format_error(error: Exception) -> dict[str, Any]:
+    """The JSON for one error; unexpected exceptions are logged and masked."""
+    if not isinstance(error, GraphQLError):
+        logger.error("Unexpected error outside execution", exc_info=error)
+        return {"message": GENERIC_MESSAGE, "extensions": {"code": INTERNAL}}
+    original = error.original_error
+    if original is None or isinstance(original, ToolkitError):
+        formatted = error.formatted
+        if "code" not in formatted.get("extensions", {}):
+            formatted.setdefault("extensions", {})["code"] = VALIDATION_FAILED if not error.path else INTERNAL
+        return formatted
+    if isinstance(original, GraphQLError):  # raised by a scalar or graphene internals
+        formatted = error.formatted
+        formatted.setdefault("extensions", {}).setdefault("code", BAD_USER_INPUT)
+        return formatted
+    logger.error(
+        "Unexpected error resolving %s",
+        ".".join(map(str, error.path or [])),
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    formatted = {
+        "message": GENERIC_MESSAGE,
+        "locations": error.formatted.get("locations"),
+        "path": error.path,
+        "extensions": {"code": INTERNAL},
+    }
+    if settings.DEBUG:
+        formatted["extensions"]["exception"] = f"{type(original).__name__}: {original}"
+    return formatted

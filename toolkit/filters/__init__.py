@@ -1,0 +1,1 @@
+"""``<Model>Where`` inputs and their compilation into Django ``Q`` objects."""

@@ -1,0 +1,372 @@
+"""What is exposed and how: one :class:`ModelSpec` per exposed model.
+
+Deny by default: a model is exposed only when its app (or the model itself) is listed in
+``TOOLKIT["APPS"]``. A field is readable only when the options allow it, it does not look like
+a secret (unless allowed), and, for relations, the related model is exposed too. Filters,
+ordering, aggregates and types all read the same spec, so a hidden field is hidden everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRel
+from django.db import models
+
+from toolkit.conf import get_config
+from toolkit.fieldkinds import GROUPABLE, NUMERIC, ORDERED, SORTABLE, Kind, kind_of
+from toolkit.naming import pascal_case, pluralize, snake_case
+from toolkit.options import ALL, ModelOptions, Problem, model_label, resolve_options
+
+AnyField = models.Field | models.ForeignObjectRel | GenericForeignKey
+
+
+@dataclass
+class FieldSpec:
+    """A readable model field, named as on the model (snake_case) and as an attribute."""
+
+    name: str
+    field: AnyField
+    kind: Kind
+
+    @property
+    def related_model(self) -> type[models.Model] | None:
+        return getattr(self.field, "related_model", None)
+
+    @property
+    def null(self) -> bool:
+        if self.kind == Kind.TO_ONE and isinstance(self.field, models.ForeignObjectRel):
+            return True  # a reverse one-to-one may have no row
+        return bool(getattr(self.field, "null", False))
+
+
+@dataclass
+class ModelSpec:
+    model: type[models.Model]
+    options: ModelOptions
+    type_name: str
+    singular: str
+    plural: str
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+    filterable: list[str] = field(default_factory=list)
+    orderable: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return model_label(self.model)
+
+    @cached_property
+    def aggregatable(self) -> list[str]:
+        """Fields with sum/avg (numbers, durations)."""
+        return [n for n, f in self.fields.items() if f.kind in NUMERIC]
+
+    @cached_property
+    def comparable(self) -> list[str]:
+        """Fields with min/max (numbers, durations, dates and times)."""
+        return [n for n, f in self.fields.items() if f.kind in ORDERED and f.kind != Kind.ID]
+
+    @cached_property
+    def groupable(self) -> list[str]:
+        return [n for n, f in self.fields.items() if f.kind in GROUPABLE]
+
+    def relation(self, name: str) -> FieldSpec:
+        return self.fields[name]
+
+
+def candidate_fields(model: type[models.Model]) -> dict[str, AnyField]:
+    """Every field, reverse relation and generic relation of ``model``, by attribute name."""
+    opts = model._meta
+    found: dict[str, AnyField] = {}
+    every = opts.get_fields(include_hidden=False)
+    forward_first = [f for f in every if not f.auto_created or f.concrete] + [
+        f for f in every if f.auto_created and not f.concrete
+    ]
+    for f in forward_first:
+        if isinstance(f, GenericRel):
+            continue  # the query-only reverse side of a GenericRelation; it has no accessor
+        if isinstance(f, models.ForeignObjectRel):
+            if f.parent_link or f.hidden:
+                continue  # multi-table inheritance links are modelled as interfaces
+            found[f.get_accessor_name()] = f
+        elif isinstance(f, models.OneToOneField) and f.remote_field.parent_link:
+            continue
+        else:
+            found[f.name] = f
+    return found
+
+
+def is_sensitive(name: str, *, patterns: list[str], names: list[str]) -> bool:
+    lowered = name.lower()
+    return lowered in {n.lower() for n in names} or any(p.lower() in lowered for p in patterns)
+
+
+def _listed_models() -> tuple[list[type[models.Model]], list[Problem]]:
+    """Concrete and proxy models named by ``TOOLKIT["APPS"]``, in a stable order."""
+    problems: list[Problem] = []
+    selected: dict[str, type[models.Model]] = {}
+    for entry in get_config()["APPS"]:
+        if "." in entry:
+            try:
+                model = apps.get_model(entry)
+            except (LookupError, ValueError):
+                problems.append(
+                    Problem(
+                        "toolkit.E001",
+                        f"TOOLKIT[\"APPS\"] names an unknown model '{entry}'.",
+                        hint="Use 'app_label' or 'app_label.ModelName' of an installed app.",
+                    )
+                )
+                continue
+            models_of_entry = [model]
+        else:
+            try:
+                models_of_entry = list(apps.get_app_config(entry).get_models())
+            except LookupError:
+                problems.append(
+                    Problem(
+                        "toolkit.E001",
+                        f"TOOLKIT[\"APPS\"] names an unknown app '{entry}'.",
+                        hint="List the app label of an app in INSTALLED_APPS.",
+                    )
+                )
+                continue
+        for model in models_of_entry:
+            if not model._meta.auto_created and not model._meta.swapped:
+                selected[model_label(model)] = model
+    return list(selected.values()), problems
+
+
+@dataclass
+class ExposureRegistry:
+    """The exposed models and every problem found while resolving their options."""
+
+    specs: dict[type[models.Model], ModelSpec]
+    problems: list[Problem]
+
+    def spec_for(self, model: type[models.Model]) -> ModelSpec | None:
+        return self.specs.get(model)
+
+    def is_exposed(self, model: type[models.Model] | None) -> bool:
+        return model is not None and model in self.specs
+
+
+def build_registry() -> ExposureRegistry:
+    """Resolve the configuration into specs; never raises (problems are collected)."""
+    config = get_config()
+    problems = _top_level_problems(config)
+    if problems:
+        return ExposureRegistry(specs={}, problems=problems)
+    listed, problems = _listed_models()
+    options: dict[type[models.Model], ModelOptions] = {}
+    for model in listed:
+        opts, model_problems = resolve_options(model)
+        problems += model_problems
+        if opts.exposed:
+            options[model] = opts
+    problems += _unknown_model_option_keys(config, set(listed))
+
+    names = _type_names(options)
+    specs = {
+        model: ModelSpec(
+            model=model,
+            options=opts,
+            type_name=names[model],
+            singular=opts.singular or snake_case(names[model]),
+            plural=opts.plural or pluralize(opts.singular or snake_case(names[model])),
+        )
+        for model, opts in options.items()
+    }
+    for spec in specs.values():
+        problems += _resolve_fields(spec, specs, config)
+    return ExposureRegistry(specs=specs, problems=problems)
+
+
+def _type_names(options: dict[type[models.Model], ModelOptions]) -> dict[type[models.Model], str]:
+    """Model names, with the app label as prefix where two apps share a model name."""
+    counts: dict[str, int] = {}
+    for model in options:
+        counts[model._meta.object_name] = counts.get(model._meta.object_name, 0) + 1
+    names = {}
+    for model, opts in options.items():
+        object_name = model._meta.object_name
+        prefix = pascal_case(model._meta.app_label) if counts[object_name] > 1 else ""
+        names[model] = opts.name or prefix + object_name
+    return names
+
+
+def _resolve_fields(
+    spec: ModelSpec, specs: dict[type[models.Model], ModelSpec], config: Any
+) -> list[Problem]:
+    problems: list[Problem] = []
+    model, opts = spec.model, spec.options
+    candidates = candidate_fields(model)
+
+    def unknown(option: str, names: Any, allowed: Any) -> None:
+        for name in names if isinstance(names, (list, tuple)) else ():
+            if name not in allowed:
+                problems.append(
+                    Problem(
+                        "toolkit.E003",
+                        f"{spec.label}: '{option}' names field '{name}', which does not exist on the model.",
+                        hint="Fields: " + ", ".join(sorted(allowed)) + ".",
+                        obj=model,
+                    )
+                )
+
+    for option in (
+        "fields",
+        "exclude",
+        "allow_sensitive",
+        "read_only_fields",
+        "filter_fields",
+        "order_fields",
+        "regex_fields",
+    ):
+        unknown(option, getattr(opts, option), candidates)
+    for gfk_name in opts.generic_targets:
+        if not isinstance(candidates.get(gfk_name), GenericForeignKey):
+            problems.append(
+                Problem(
+                    "toolkit.E003",
+                    f"{spec.label}: 'generic_targets' names '{gfk_name}', which is not a "
+                    "GenericForeignKey of the model.",
+                    obj=model,
+                )
+            )
+
+    pk_name = model._meta.pk.name
+    for name, f in candidates.items():
+        if name == pk_name or (pk_name not in candidates and name == "id"):
+            spec.fields[name] = FieldSpec(name, f, kind_of(f))
+            continue
+        if opts.fields != ALL and name not in opts.fields:
+            continue
+        if name in opts.exclude:
+            continue
+        if name not in opts.allow_sensitive and is_sensitive(
+            name, patterns=config["SENSITIVE_FIELD_PATTERNS"], names=config["SENSITIVE_FIELD_NAMES"]
+        ):
+            continue
+        kind = kind_of(f)
+        if kind in (Kind.TO_ONE, Kind.TO_MANY) and f.related_model not in specs:
+            continue
+        if isinstance(f, models.ForeignObjectRel) and f.related_model._meta.proxy:
+            continue
+        spec.fields[name] = FieldSpec(name, f, kind)
+    if model._meta.pk.name not in spec.fields:
+        # Multi-table children: the parent link is the pk; expose the parent's 'id' instead.
+        parent_pk = model._meta.pk
+        while isinstance(parent_pk, models.OneToOneField) and parent_pk.remote_field.parent_link:
+            parent_pk = parent_pk.related_model._meta.pk
+        spec.fields.setdefault(parent_pk.name, FieldSpec(parent_pk.name, parent_pk, Kind.ID))
+
+    for option in ("filter_fields", "order_fields", "regex_fields"):
+        names = getattr(opts, option)
+        for name in names if isinstance(names, (list, tuple)) else ():
+            if name in candidates and name not in spec.fields:
+                problems.append(
+                    Problem(
+                        "toolkit.E007",
+                        f"{spec.label}: '{option}' names field '{name}', which is not readable "
+                        "(hidden as sensitive, excluded, or a relation to a model that is not "
+                        "exposed).",
+                        hint="List only fields that are exposed for reading.",
+                        obj=model,
+                    )
+                )
+    filterable = [
+        n
+        for n, f in spec.fields.items()
+        if f.kind not in (Kind.GENERIC_FK,) and (opts.filter_fields == ALL or n in opts.filter_fields)
+    ]
+    orderable = [
+        n
+        for n, f in spec.fields.items()
+        if (f.kind in SORTABLE and not isinstance(f.field, models.ForeignObjectRel))
+        and (opts.order_fields == ALL or n in opts.order_fields)
+    ]
+    spec.filterable = filterable
+    spec.orderable = orderable
+    for name in opts.regex_fields:
+        f = spec.fields.get(name)
+        if f is not None and f.kind != Kind.STRING:
+            problems.append(
+                Problem(
+                    "toolkit.E004",
+                    f"{spec.label}: 'regex_fields' names '{name}', which is not a string field.",
+                    obj=model,
+                )
+            )
+    return problems
+
+
+def _unknown_model_option_keys(config: Any, listed: set[type[models.Model]]) -> list[Problem]:
+    problems = []
+    for label in config["MODELS"]:
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            problems.append(
+                Problem(
+                    "toolkit.E002",
+                    f"TOOLKIT[\"MODELS\"] has options for unknown model '{label}'.",
+                    hint="Keys are 'app_label.ModelName' of installed models.",
+                )
+            )
+            continue
+        if model not in listed:
+            problems.append(
+                Problem(
+                    "toolkit.W001",
+                    f"TOOLKIT[\"MODELS\"] has options for '{label}', which is not exposed.",
+                    hint='Add its app (or the model) to TOOLKIT["APPS"], or remove the options.',
+                    warning=True,
+                )
+            )
+    return problems
+
+
+def _top_level_problems(config: Any) -> list[Problem]:
+    from toolkit.conf import DEFAULTS
+
+    problems = []
+    for key in config:
+        if key not in DEFAULTS:
+            problems.append(
+                Problem(
+                    "toolkit.E005",
+                    f"TOOLKIT has an unknown key '{key}'.",
+                    hint="Valid keys: " + ", ".join(sorted(DEFAULTS)) + ".",
+                )
+            )
+    if config["NAME_CASE"] not in ("camel", "snake"):
+        problems.append(
+            Problem(
+                "toolkit.E004",
+                f'TOOLKIT["NAME_CASE"] must be "camel" or "snake", got {config["NAME_CASE"]!r}.',
+            )
+        )
+    limits = (config["DEFAULT_LIMIT"], config["MAX_LIMIT"])
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits):
+        problems.append(
+            Problem("toolkit.E004", 'TOOLKIT["DEFAULT_LIMIT"] and ["MAX_LIMIT"] must be positive integers.')
+        )
+    elif limits[0] > limits[1]:
+        problems.append(
+            Problem(
+                "toolkit.E008",
+                f'TOOLKIT["DEFAULT_LIMIT"] ({limits[0]}) is larger than ["MAX_LIMIT"] ({limits[1]}).',
+            )
+        )
+    if not isinstance(config["MODELS"], dict):
+        problems.append(
+            Problem("toolkit.E004", 'TOOLKIT["MODELS"] must be a dict keyed by "app_label.Model".')
+        )
+    for key in ("APPS", "SENSITIVE_FIELD_PATTERNS", "SENSITIVE_FIELD_NAMES"):
+        value = config[key]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a list of strings.'))
+    return problems

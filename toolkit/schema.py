@@ -1,0 +1,250 @@
+"""Assemble the live schema from the exposure registry, and cache it per configuration.
+
+:class:`SchemaBuilder` is the one context every generator receives: it memoises generated
+types (so recursive references resolve to one class) and owns the query helpers every path
+to the data goes through (``queryset``, ``filtered``, ``ordered``, ``fetch``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import graphene
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.core.exceptions import ValidationError
+from django.db import DataError, models
+from graphene.utils.str_converters import to_camel_case
+from graphene_django.converter import EnumValueField, convert_choice_field_to_enum
+
+from toolkit.conf import config_fingerprint, get_config
+from toolkit.exceptions import BadUserInput, ConfigurationError
+from toolkit.fieldkinds import Kind
+from toolkit.filters.build import MAX_BIGINT, WhereCompiler
+from toolkit.filters.inputs import build_relation_filter, build_where_input
+from toolkit.filters.operators import enum_filter
+from toolkit.naming import pascal_case
+from toolkit.ordering import apply_ordering, build_order_input
+from toolkit.pagination import check_offset, check_size
+from toolkit.registry import ExposureRegistry, ModelSpec, build_registry
+from toolkit.types import converters  # noqa: F401  (registers our converters)
+from toolkit.types.converters import ToolkitRegistry
+from toolkit.types.objects import build_interface, build_object_type
+from toolkit.types.polymorphism import child_links, downcast_all, with_children
+from toolkit.types.relations import build_generic_union
+
+_MISSING = object()
+
+
+class SchemaBuilder:
+    def __init__(self, exposure: ExposureRegistry) -> None:
+        self.exposure = exposure
+        self.config = get_config()
+        self.camel = self.config["NAME_CASE"] == "camel"
+        self.registry = ToolkitRegistry(self)
+        self.where = WhereCompiler(self)
+        self._memo: dict[Any, Any] = {}
+        self._links = {m: child_links(m, exposure.specs) for m in exposure.specs}
+
+    # -- names and specs ----------------------------------------------------------------------
+    def display(self, python_name: str) -> str:
+        """The name a client sees for an argument or input key."""
+        name = python_name.rstrip("_")
+        return to_camel_case(name) if self.camel else name
+
+    def spec(self, model: type[models.Model]) -> ModelSpec:
+        return self.exposure.specs[model]
+
+    def is_exposed(self, model: type[models.Model] | None) -> bool:
+        return self.exposure.is_exposed(model)
+
+    def child_links(self, model: type[models.Model]) -> list[str]:
+        return self._links.get(model, [])
+
+    def _memoised(self, key: Any, factory: Callable[[], Any]) -> Any:
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._memo[key] = factory()
+        return value
+
+    # -- generated types ----------------------------------------------------------------------
+    def object_type(self, model: type[models.Model]) -> Any:
+        return self._memoised(("object", model), lambda: build_object_type(self, self.spec(model)))
+
+    def interface(self, model: type[models.Model]) -> Any:
+        """The interface of a parent with exposed multi-table children, else None."""
+        if not self.child_links(model):
+            return None
+        return self._memoised(("interface", model), lambda: build_interface(self, self.spec(model)))
+
+    def interfaces_of(self, model: type[models.Model]) -> tuple:
+        if model._meta.proxy:
+            return ()
+        lineage = [model, *model._meta.get_parent_list()]
+        return tuple(i for m in lineage if self.is_exposed(m) and (i := self.interface(m)))
+
+    def output_type(self, model: type[models.Model]) -> Any:
+        return self.interface(model) or self.object_type(model)
+
+    def where_input(self, model: type[models.Model]) -> Any:
+        return self._memoised(("where", model), lambda: build_where_input(self, model))
+
+    def relation_filter(self, model: type[models.Model]) -> Any:
+        return self._memoised(("relation", model), lambda: build_relation_filter(self, model))
+
+    def order_input(self, model: type[models.Model]) -> Any:
+        return self._memoised(("order", model), lambda: build_order_input(self, model))
+
+    def choice_enum(self, field: models.Field) -> Any:
+        def make() -> Any:
+            owner = self.exposure.spec_for(field.model)
+            prefix = owner.type_name if owner else field.model._meta.object_name
+            return convert_choice_field_to_enum(field, name=f"{prefix}{pascal_case(field.name)}")
+
+        return self._memoised(("enum", field), make)
+
+    def enum_filter(self, field: models.Field) -> Any:
+        enum_type = self.choice_enum(field)
+        return self._memoised(("enum_filter", enum_type), lambda: enum_filter(enum_type))
+
+    def generic_union(self, field: GenericForeignKey) -> Any:
+        return self._memoised(("union", field), lambda: self._build_union(field))
+
+    def _build_union(self, field: GenericForeignKey) -> Any:
+        owner = self.spec(field.model)
+        labels = owner.options.generic_targets.get(field.name)
+        if labels is not None:
+            from django.apps import apps
+
+            targets = [apps.get_model(label) for label in labels]
+        else:
+            targets = [
+                spec.model
+                for spec in self.exposure.specs.values()
+                if any(
+                    isinstance(f, GenericRelation) and f.related_model is field.model
+                    for f in spec.model._meta.private_fields
+                )
+            ] or list(self.exposure.specs)
+        targets = [m for m in targets if self.is_exposed(m) and not m._meta.proxy]
+        return build_generic_union(self, owner.type_name, field, targets)
+
+    # -- the data path ------------------------------------------------------------------------
+    def queryset(self, model: type[models.Model]) -> models.QuerySet:
+        """Every read of ``model`` starts here (root lists, lookups, relation sub-queries)."""
+        return model._default_manager.all()
+
+    def filtered(
+        self, model: type[models.Model], queryset: models.QuerySet, where: Any, argument: str = "where"
+    ) -> models.QuerySet:
+        if where is None:
+            return queryset
+        return queryset.filter(self.where.compile(model, where, self.display(argument)))
+
+    def ordered(self, model: type[models.Model], queryset: models.QuerySet, order_by: Any) -> models.QuerySet:
+        queryset = apply_ordering(self, model, queryset, order_by, self.display("order_by"))
+        return with_children(queryset, self.child_links(model))
+
+    def fetch(self, model: type[models.Model], queryset: models.QuerySet) -> list:
+        try:
+            return downcast_all(queryset, self.child_links(model))
+        except DataError:
+            raise BadUserInput("The database rejected a value in the arguments.") from None
+
+    def fetcher(self, model: type[models.Model]) -> Callable[[models.QuerySet], list]:
+        return lambda queryset: self.fetch(model, queryset)
+
+    def list_rows(
+        self,
+        model: type[models.Model],
+        queryset: models.QuerySet,
+        *,
+        where: Any,
+        order_by: Any,
+        limit: int | None,
+        offset: int | None,
+    ) -> list:
+        size, start = check_size(limit, "limit"), check_offset(offset, "offset")
+        queryset = self.ordered(model, self.filtered(model, queryset, where), order_by)
+        return self.fetch(model, queryset[start : start + size])
+
+    def fetch_by_pk(self, model: type[models.Model], pks: Iterable[Any]) -> dict[Any, Any]:
+        pks = list(pks)
+        if not pks:
+            return {}
+        queryset = with_children(self.queryset(model).filter(pk__in=pks), self.child_links(model))
+        return {obj.pk: obj for obj in self.fetch(model, queryset)}
+
+    def parse_id(self, model: type[models.Model], value: Any, argument: str) -> Any:
+        shown = self.display(argument)
+        try:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError("NUL character")
+            pk = model._meta.pk.to_python(value)
+        except (ValidationError, TypeError, ValueError):
+            raise BadUserInput(
+                f"Argument '{shown}' is not a valid {self.spec(model).type_name} id: {value!r}.",
+                argument=shown,
+            ) from None
+        if isinstance(pk, int) and abs(pk) > MAX_BIGINT:
+            raise BadUserInput(f"Argument '{shown}' is out of range: {value!r}.", argument=shown)
+        return pk
+
+    # -- the schema ---------------------------------------------------------------------------
+    def build(self) -> graphene.Schema:
+        from toolkit.queries import root_fields
+
+        specs = list(self.exposure.specs.values())
+        for spec in specs:
+            for fs in spec.fields.values():
+                if fs.kind == Kind.ENUM and self.registry.get_converted_field(fs.field) is None:
+                    enum_type = self.choice_enum(fs.field)
+                    required = not (fs.field.blank or fs.field.null)
+                    converted = enum_type(
+                        description=str(fs.field.help_text) or None, required=required
+                    ).mount_as(EnumValueField)
+                    self.registry.register_converted_field(fs.field, converted)
+        types = [self.object_type(spec.model) for spec in specs]
+        attrs: dict[str, Any] = {}
+        for spec in specs:
+            attrs.update(root_fields(self, spec))
+        if not attrs:
+            attrs["empty"] = graphene.Boolean(
+                name="_empty", description="Nothing is exposed: see TOOLKIT['APPS']."
+            )
+        query = type("Query", (graphene.ObjectType,), attrs)
+        return graphene.Schema(query=query, types=types, auto_camelcase=self.camel)
+
+
+_cache: dict[str, graphene.Schema] = {}
+_lock = threading.Lock()
+
+
+def get_schema() -> graphene.Schema:
+    """The live schema for the current settings: built once per process, rebuilt when the
+    exposure settings change. Raises ``ConfigurationError`` if the settings are invalid."""
+    key = config_fingerprint()
+    schema = _cache.get(key)
+    if schema is None:
+        with _lock:
+            schema = _cache.get(key)
+            if schema is None:
+                schema = build_schema()
+                _cache.clear()
+                _cache[key] = schema
+    return schema
+
+
+def build_schema() -> graphene.Schema:
+    """Build a fresh schema (uncached); prefer :func:`get_schema`."""
+    exposure = build_registry()
+    errors = [p for p in exposure.problems if not p.warning]
+    if errors:
+        details = "; ".join(f"{p.id}: {p.msg}" for p in errors)
+        raise ConfigurationError(f"Invalid toolkit configuration ({details}). Run 'manage.py check'.")
+    return SchemaBuilder(exposure).build()
+
+
+def clear_schema_cache() -> None:
+    _cache.clear()
