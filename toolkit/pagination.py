@@ -74,13 +74,14 @@ def page_slice(
     page: int | None,
     page_size: int | None,
     fetch: Callable[[models.QuerySet], list],
+    size_argument: str = "pageSize",
 ) -> PageSlice:
     page = 1 if page is None else page
     if page < 1:
         raise BadUserInput(f"Argument 'page' must be 1 or more, got {page}.", argument="page")
-    size = check_size(page_size, "pageSize")
+    size = check_size(page_size, size_argument)
     if size == 0:
-        raise BadUserInput("Argument 'pageSize' must be at least 1.", argument="pageSize")
+        raise BadUserInput(f"Argument '{size_argument}' must be at least 1.", argument=size_argument)
     result = PageSlice(queryset, page, size, fetch)
     last_page = max(result.page_count, 1)
     if page > last_page:

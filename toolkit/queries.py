@@ -49,7 +49,9 @@ def root_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphene.F
         return builder.ordered(model, builder.filtered(model, builder.queryset(model), where), order_by)
 
     def resolve_page(root: Any, info: Any, page=None, page_size=None, where=None, order_by=None) -> Any:
-        return page_slice(ordered(where, order_by), page, page_size, builder.fetcher(model))
+        return page_slice(
+            ordered(where, order_by), page, page_size, builder.fetcher(model), builder.display("page_size")
+        )
 
     def resolve_connection(
         root: Any, info: Any, first=None, after=None, last=None, before=None, where=None, order_by=None

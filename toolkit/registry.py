@@ -18,7 +18,7 @@ from django.db import models
 
 from toolkit.conf import get_config
 from toolkit.fieldkinds import GROUPABLE, NUMERIC, ORDERED, SORTABLE, Kind, kind_of
-from toolkit.naming import pascal_case, pluralize, snake_case
+from toolkit.naming import is_valid_graphql_name, pascal_case, pluralize, snake_case
 from toolkit.options import ALL, ModelOptions, Problem, model_label, resolve_options
 
 AnyField = models.Field | models.ForeignObjectRel | GenericForeignKey
@@ -181,6 +181,7 @@ def build_registry() -> ExposureRegistry:
     }
     for spec in specs.values():
         problems += _resolve_fields(spec, specs, config)
+    problems += name_problems(specs)
     return ExposureRegistry(specs=specs, problems=problems)
 
 
@@ -226,7 +227,22 @@ def _resolve_fields(
         "regex_fields",
     ):
         unknown(option, getattr(opts, option), candidates)
-    for gfk_name in opts.generic_targets:
+    for gfk_name, labels in opts.generic_targets.items():
+        for label in labels:
+            try:
+                target = apps.get_model(label)
+            except (LookupError, ValueError):
+                target = None
+            if target not in specs:
+                problems.append(
+                    Problem(
+                        "toolkit.E003",
+                        f"{spec.label}: 'generic_targets' for '{gfk_name}' names '{label}', which is not "
+                        "an exposed model.",
+                        hint="Use 'app_label.ModelName' of models exposed through TOOLKIT['APPS'].",
+                        obj=model,
+                    )
+                )
         if not isinstance(candidates.get(gfk_name), GenericForeignKey):
             problems.append(
                 Problem(
@@ -369,4 +385,108 @@ def _top_level_problems(config: Any) -> list[Problem]:
         value = config[key]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a list of strings.'))
+    return problems
+
+
+#: Suffixes of the types generated per model (see toolkit.filters, ordering, pagination, aggregates).
+GENERATED_SUFFIXES = (
+    "Where",
+    "OrderBy",
+    "RelationFilter",
+    "Page",
+    "Connection",
+    "Edge",
+    "Aggregate",
+    "AggregateGroup",
+    "GroupKey",
+    "GroupBy",
+    "SumAggregate",
+    "AvgAggregate",
+    "MinAggregate",
+    "MaxAggregate",
+    "Interface",
+)
+#: Names the schema uses for its own types.
+RESERVED_TYPE_NAMES = frozenset(
+    {
+        "Query",
+        "Mutation",
+        "Subscription",
+        "FileInfo",
+        "PageInfo",
+        "SortDirection",
+        "JSON",
+        "Duration",
+        "BigInt",
+        "Decimal",
+        "UUID",
+        "Date",
+        "DateTime",
+        "Time",
+        "String",
+        "Int",
+        "Float",
+        "Boolean",
+        "ID",
+        "IDFilter",
+        "StringFilter",
+        "StringRegexFilter",
+        "IntFilter",
+        "BigIntFilter",
+        "FloatFilter",
+        "DecimalFilter",
+        "DateFilter",
+        "DateTimeFilter",
+        "TimeFilter",
+        "DurationFilter",
+        "UUIDFilter",
+        "BooleanFilter",
+        "JSONFilter",
+    }
+)
+ROOT_SUFFIXES = ("", "_page", "_connection", "_aggregate")
+
+
+def name_problems(specs: dict[type[models.Model], ModelSpec]) -> list[Problem]:
+    """Generated type and root-field names must be valid GraphQL names and unique.
+
+    One problem per model and kind of name, naming the first conflict found."""
+    problems: list[Problem] = []
+    type_owners: dict[str, str] = {}
+    root_owners: dict[str, str] = {}
+    hint = "Set 'name', 'singular' or 'plural' in GraphQLMeta or TOOLKIT['MODELS']."
+
+    def first_conflict(
+        names: list[str], owners: dict[str, str], owner: str, reserved: frozenset
+    ) -> str | None:
+        for name in names:
+            if not is_valid_graphql_name(name):
+                return f"'{name}' is not a valid GraphQL name"
+            if name in reserved:
+                return f"'{name}' is reserved by the toolkit"
+            if owners.get(name, owner) != owner:
+                return f"'{name}' is already used by {owners[name]}"
+        for name in names:
+            owners.setdefault(name, owner)
+        return None
+
+    for spec in specs.values():
+        type_names = [spec.type_name] + [spec.type_name + suffix for suffix in GENERATED_SUFFIXES]
+        for fs in spec.fields.values():
+            if fs.kind == Kind.ENUM and fs.field.model is spec.model:
+                type_names += [
+                    spec.type_name + pascal_case(fs.name),
+                    spec.type_name + pascal_case(fs.name) + "Filter",
+                ]
+        conflict = first_conflict(type_names, type_owners, spec.label, RESERVED_TYPE_NAMES)
+        if conflict:
+            problems.append(
+                Problem("toolkit.E006", f"{spec.label}: type name {conflict}.", hint=hint, obj=spec.model)
+            )
+        root_names = [spec.singular] + [spec.plural + suffix for suffix in ROOT_SUFFIXES]
+        conflict = first_conflict(root_names, root_owners, spec.label, frozenset())
+        if conflict:
+            problems.append(
+                Problem("toolkit.E006", f"{spec.label}: root field {conflict}.", hint=hint, obj=spec.model)
+            )
     return problems

@@ -1,0 +1,1 @@
+"""Benchmarks: generated GraphQL operations against hand-written Django baselines (``make bench``)."""

@@ -1,0 +1,25 @@
+"""Every ```graphql example in docs/ runs against the demo data without errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+EXAMPLES = [
+    pytest.param(block, id=f"{path.name}#{index}")
+    for path in sorted(DOCS.glob("*.md"))
+    for index, block in enumerate(re.findall(r"```graphql\n(.*?)```", path.read_text(), re.S))
+]
+
+
+def test_docs_have_examples():
+    assert len(EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize("document", EXAMPLES)
+def test_doc_example_runs(gql, document):
+    data = gql(document)
+    assert data and all(value is not None for value in data.values())
