@@ -14,7 +14,7 @@ from typing import Any
 import graphene
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.core.exceptions import ValidationError
-from django.db import DataError, models
+from django.db import models
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.converter import EnumValueField, convert_choice_field_to_enum
 
@@ -147,10 +147,8 @@ class SchemaBuilder:
         return with_children(queryset, self.child_links(model))
 
     def fetch(self, model: type[models.Model], queryset: models.QuerySet) -> list:
-        try:
-            return downcast_all(queryset, self.child_links(model))
-        except DataError:
-            raise BadUserInput("The database rejected a value in the arguments.") from None
+        """Evaluate a queryset of ``model`` rows, downcast to their concrete types."""
+        return downcast_all(queryset, self.child_links(model))
 
     def fetcher(self, model: type[models.Model]) -> Callable[[models.QuerySet], list]:
         return lambda queryset: self.fetch(model, queryset)

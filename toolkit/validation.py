@@ -1,0 +1,157 @@
+"""Configuration problems that are not about one model's fields: the TOOLKIT keys themselves,
+options for models that are not exposed, and clashes between generated names."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db import models
+
+from toolkit.conf import DEFAULTS
+from toolkit.fieldkinds import Kind
+from toolkit.filters.operators import RESERVED_NAMES
+from toolkit.naming import is_valid_graphql_name, pascal_case
+from toolkit.options import Problem
+
+if TYPE_CHECKING:
+    from toolkit.registry import ModelSpec
+
+
+def unknown_model_options(config: Any, listed: set[type[models.Model]]) -> list[Problem]:
+    problems = []
+    for label in config["MODELS"]:
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            problems.append(
+                Problem(
+                    "toolkit.E002",
+                    f"TOOLKIT[\"MODELS\"] has options for unknown model '{label}'.",
+                    hint="Keys are 'app_label.ModelName' of installed models.",
+                )
+            )
+            continue
+        if model not in listed:
+            problems.append(
+                Problem(
+                    "toolkit.W001",
+                    f"TOOLKIT[\"MODELS\"] has options for '{label}', which is not exposed.",
+                    hint='Add its app (or the model) to TOOLKIT["APPS"], or remove the options.',
+                    warning=True,
+                )
+            )
+    return problems
+
+
+def settings_problems(config: Any) -> list[Problem]:
+    problems = []
+    for key in config:
+        if key not in DEFAULTS:
+            problems.append(
+                Problem(
+                    "toolkit.E005",
+                    f"TOOLKIT has an unknown key '{key}'.",
+                    hint="Valid keys: " + ", ".join(sorted(DEFAULTS)) + ".",
+                )
+            )
+    if config["NAME_CASE"] not in ("camel", "snake"):
+        problems.append(
+            Problem(
+                "toolkit.E004",
+                f'TOOLKIT["NAME_CASE"] must be "camel" or "snake", got {config["NAME_CASE"]!r}.',
+            )
+        )
+    limits = (config["DEFAULT_LIMIT"], config["MAX_LIMIT"])
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits):
+        problems.append(
+            Problem("toolkit.E004", 'TOOLKIT["DEFAULT_LIMIT"] and ["MAX_LIMIT"] must be positive integers.')
+        )
+    elif limits[0] > limits[1]:
+        problems.append(
+            Problem(
+                "toolkit.E008",
+                f'TOOLKIT["DEFAULT_LIMIT"] ({limits[0]}) is larger than ["MAX_LIMIT"] ({limits[1]}).',
+            )
+        )
+    if not isinstance(config["MODELS"], dict):
+        problems.append(
+            Problem("toolkit.E004", 'TOOLKIT["MODELS"] must be a dict keyed by "app_label.Model".')
+        )
+    for key in ("APPS", "SENSITIVE_FIELD_PATTERNS", "SENSITIVE_FIELD_NAMES"):
+        value = config[key]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a list of strings.'))
+    return problems
+
+
+#: Suffixes of the types generated per model (see toolkit.filters, ordering, pagination, aggregates).
+GENERATED_SUFFIXES = (
+    "Where",
+    "OrderBy",
+    "RelationFilter",
+    "Page",
+    "Connection",
+    "Edge",
+    "Aggregate",
+    "AggregateGroup",
+    "GroupKey",
+    "GroupBy",
+    "SumAggregate",
+    "AvgAggregate",
+    "MinAggregate",
+    "MaxAggregate",
+    "Interface",
+)
+#: Names the schema uses for its own types.
+RESERVED_TYPE_NAMES = RESERVED_NAMES | {
+    "Query", "Mutation", "Subscription", "FileInfo", "PageInfo", "SortDirection", "JSON",
+    "Duration", "BigInt", "Decimal", "UUID", "Date", "DateTime", "Time", "String", "Int",
+    "Float", "Boolean", "ID",
+}  # fmt: skip
+ROOT_SUFFIXES = ("", "_page", "_connection", "_aggregate")
+
+
+def name_problems(specs: dict[type[models.Model], ModelSpec]) -> list[Problem]:
+    """Generated type and root-field names must be valid GraphQL names and unique.
+
+    One problem per model and kind of name, naming the first conflict found."""
+    problems: list[Problem] = []
+    type_owners: dict[str, str] = {}
+    root_owners: dict[str, str] = {}
+    hint = "Set 'name', 'singular' or 'plural' in GraphQLMeta or TOOLKIT['MODELS']."
+
+    def first_conflict(
+        names: list[str], owners: dict[str, str], owner: str, reserved: frozenset
+    ) -> str | None:
+        for name in names:
+            if not is_valid_graphql_name(name):
+                return f"'{name}' is not a valid GraphQL name"
+            if name in reserved:
+                return f"'{name}' is reserved by the toolkit"
+            if owners.get(name, owner) != owner:
+                return f"'{name}' is already used by {owners[name]}"
+        for name in names:
+            owners.setdefault(name, owner)
+        return None
+
+    for spec in specs.values():
+        type_names = [spec.type_name] + [spec.type_name + suffix for suffix in GENERATED_SUFFIXES]
+        for fs in spec.fields.values():
+            if fs.kind == Kind.ENUM and fs.field.model is spec.model:
+                type_names += [
+                    spec.type_name + pascal_case(fs.name),
+                    spec.type_name + pascal_case(fs.name) + "Filter",
+                ]
+        conflict = first_conflict(type_names, type_owners, spec.label, RESERVED_TYPE_NAMES)
+        if conflict:
+            problems.append(
+                Problem("toolkit.E006", f"{spec.label}: type name {conflict}.", hint=hint, obj=spec.model)
+            )
+        root_names = [spec.singular] + [spec.plural + suffix for suffix in ROOT_SUFFIXES]
+        conflict = first_conflict(root_names, root_owners, spec.label, frozenset())
+        if conflict:
+            problems.append(
+                Problem("toolkit.E006", f"{spec.label}: root field {conflict}.", hint=hint, obj=spec.model)
+            )
+    return problems
