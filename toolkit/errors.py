@@ -13,8 +13,17 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.db import DataError
 from graphql import GraphQLError
-from graphql.language import ArgumentNode, DocumentNode, Node, ValueNode, VariableDefinitionNode, visit
+from graphql.language import (
+    ArgumentNode,
+    DocumentNode,
+    Node,
+    ValueNode,
+    VariableDefinitionNode,
+    VariableNode,
+    visit,
+)
 from graphql.language.visitor import Visitor
 
 from toolkit.exceptions import ToolkitError
@@ -38,16 +47,47 @@ def validation_errors(document: DocumentNode, errors: list[GraphQLError]) -> lis
     for error in errors:
         argument = _enclosing_argument(document, error.nodes or [])
         if argument is not None:
-            message = f"Argument '{argument}' has an invalid value: {error.message}"
+            what = "default value of variable" if argument.startswith("$") else "value of argument"
+            message = f"Invalid {what} '{argument}': {error.message}"
             classified.append(with_code(error, BAD_USER_INPUT, message=message, argument=argument))
         else:
             classified.append(with_code(error, VALIDATION_FAILED))
     return classified
 
 
-def variable_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """Errors coercing variable values (``Variable '$where' got invalid value ...``)."""
-    return [with_code(e, BAD_USER_INPUT) for e in errors]
+def variable_errors(document: DocumentNode, errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Errors coercing variable values (``Variable '$where' got invalid value ...``): the
+    argument named is the first one the variable is passed to."""
+    classified = []
+    for error in errors:
+        node = (error.nodes or [None])[0]
+        argument = None
+        if isinstance(node, VariableDefinitionNode):
+            finder = _VariableUse(node.variable.name.value)
+            visit(document, finder)
+            argument = finder.found
+        classified.append(with_code(error, BAD_USER_INPUT, argument=argument))
+    return classified
+
+
+class _VariableUse(Visitor):
+    """Finds the first argument whose value is (or contains) a given variable."""
+
+    def __init__(self, variable: str) -> None:
+        super().__init__()
+        self.variable = variable
+        self.argument: str | None = None
+        self.found: str | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        self.argument = node.name.value
+
+    def leave_argument(self, node: ArgumentNode, *_: Any) -> None:
+        self.argument = None
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        if self.found is None and self.argument and node.name.value == self.variable:
+            self.found = self.argument
 
 
 def with_code(
@@ -85,7 +125,7 @@ class _ArgumentFinder(Visitor):
             and node.default_value is not None
             and _contains(node.default_value, self.target)
         ):
-            self.found = f"${node.variable.variable.name.value}"
+            self.found = f"${node.variable.name.value}"
 
 
 def _contains(outer: Node, inner: Node) -> bool:
@@ -116,6 +156,12 @@ def format_error(error: Exception) -> dict[str, Any]:
     if isinstance(original, GraphQLError):  # raised by a scalar or graphene internals
         formatted = error.formatted
         formatted.setdefault("extensions", {}).setdefault("code", BAD_USER_INPUT)
+        return formatted
+    if isinstance(original, DataError):
+        # e.g. a value PostgreSQL cannot compare or a regex it cannot compile: the client's input.
+        formatted = error.formatted
+        formatted["message"] = "The database rejected a value in the arguments."
+        formatted["extensions"] = {"code": BAD_USER_INPUT}
         return formatted
     logger.error(
         "Unexpected error resolving %s",

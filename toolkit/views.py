@@ -126,7 +126,7 @@ class GraphQLView(BaseGraphQLView):
             # Failed before any resolver ran: bad variables or an unknown operation.
             return ExecutionResult(
                 errors=[
-                    errors.variable_errors([e])[0]
+                    errors.variable_errors(document, [e])[0]
                     if e.message.startswith("Variable")
                     else errors.with_code(e, errors.VALIDATION_FAILED)
                     for e in result.errors

@@ -65,7 +65,7 @@ def test_books__single_key__matches_the_orm_order(gql, key, field, direction):
 
 def test_books__enum_key__sorts_by_the_stored_value(gql):
     """``status`` sorts like the database column ("draft" < "out_of_print" < "published")."""
-    data = gql('{ books(orderBy: [{status: ASC}]) { id status } }')["books"]
+    data = gql("{ books(orderBy: [{status: ASC}]) { id status } }")["books"]
     statuses = [row["status"] for row in data]
     assert statuses == sorted(statuses, key=["DRAFT", "OUT_OF_PRINT", "PUBLISHED"].index)
     assert ids(data) == pks(Book.objects.order_by("status", "pk"))
@@ -108,7 +108,9 @@ def test_books__relation_key_then_title(gql):
 
 
 def test_books__relation_key_with_nulls_last__is_database_independent(gql):
-    rows = [(b.pk, b.publisher.name if b.publisher else None) for b in Book.objects.select_related("publisher")]
+    rows = [
+        (b.pk, b.publisher.name if b.publisher else None) for b in Book.objects.select_related("publisher")
+    ]
     assert any(name is None for _, name in rows)
     expected = nulls_placed(rows, descending=False, nulls_first=False)
     assert ordered_books(gql, [{"publisher": {"name": "ASC_NULLS_LAST"}}]) == expected
@@ -139,7 +141,9 @@ NULL_DIRECTIONS = [
 
 
 @pytest.mark.parametrize(("direction", "descending", "nulls_first"), NULL_DIRECTIONS)
-def test_books__nulls_variants_on_pages__same_order_on_every_database(gql, direction, descending, nulls_first):
+def test_books__nulls_variants_on_pages__same_order_on_every_database(
+    gql, direction, descending, nulls_first
+):
     rows = list(Book.objects.values_list("pk", "pages"))
     assert sum(v is None for _, v in rows) >= 2
     expected = nulls_placed(rows, descending, nulls_first)
@@ -150,7 +154,9 @@ def test_books__nulls_variants_on_pages__same_order_on_every_database(gql, direc
 
 
 @pytest.mark.parametrize(("direction", "descending", "nulls_first"), NULL_DIRECTIONS)
-def test_books__nulls_variants_on_rating__same_order_on_every_database(gql, direction, descending, nulls_first):
+def test_books__nulls_variants_on_rating__same_order_on_every_database(
+    gql, direction, descending, nulls_first
+):
     Book.objects.filter(pk__in=pks(Book.objects.order_by("pk")[2:5])).update(rating=None)
     rows = list(Book.objects.values_list("pk", "rating"))
     expected = nulls_placed(rows, descending, nulls_first)

@@ -143,9 +143,7 @@ def test_nested_reviews__offset_beyond_the_end__returns_an_empty_list(gql):
 def test_nested_reviews__limit_above_max__is_bad_user_input_naming_limit(gql):
     book = book_with_most_reviews()
     with toolkit(DEFAULT_LIMIT=2, MAX_LIMIT=4):
-        result = gql.error(
-            "query($id: ID!) { book(id: $id) { reviews(limit: 5) { id } } }", {"id": book.pk}
-        )
+        result = gql.error("query($id: ID!) { book(id: $id) { reviews(limit: 5) { id } } }", {"id": book.pk})
     assert_bad_input(result, "limit")
     assert result.errors[0]["path"] == ["book", "reviews"]
 
