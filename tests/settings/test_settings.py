@@ -12,7 +12,7 @@ import secrets
 import string
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -71,7 +71,7 @@ print(json.dumps({
 """
 
 
-@lru_cache(maxsize=None)
+@cache
 def _probe(settings_module: str, env: frozenset) -> dict:
     result = run(["-c", PROBE], settings_module, **dict(env))
     assert result.returncode == 0, result.stderr

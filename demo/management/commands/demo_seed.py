@@ -48,11 +48,15 @@ class Command(BaseCommand):
         def bar(items: Any, label: str, total: int) -> Any:
             return tqdm(items, desc=label, total=total, file=self.stderr, disable=not show, leave=False)
 
+        # tqdm redraws with carriage returns: stop OutputWrapper appending a newline to each write.
+        ending, self.stderr.ending = self.stderr.ending, ""
         try:
             counts = Seeder(SIZES[size], seed=seed, progress=bar).run()
         except Exception as exc:
             if options.get("traceback"):
                 raise
             raise CommandError(f"Seeding failed: {exc}") from exc
+        finally:
+            self.stderr.ending = ending
         summary = ", ".join(f"{count} {name.lower()}s" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded the demo ({size}, seed {seed}): {summary}."))
