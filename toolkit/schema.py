@@ -13,7 +13,6 @@ from typing import Any
 
 import graphene
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
-from django.core.exceptions import ValidationError
 from django.db import models
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.converter import EnumValueField, convert_choice_field_to_enum
@@ -21,9 +20,10 @@ from graphene_django.converter import EnumValueField, convert_choice_field_to_en
 from toolkit.conf import config_fingerprint, get_config
 from toolkit.exceptions import BadUserInput, ConfigurationError
 from toolkit.fieldkinds import Kind
-from toolkit.filters.build import MAX_BIGINT, WhereCompiler
+from toolkit.filters.build import WhereCompiler
 from toolkit.filters.inputs import build_relation_filter, build_where_input
 from toolkit.filters.operators import enum_filter
+from toolkit.ids import to_pk
 from toolkit.naming import pascal_case
 from toolkit.ordering import apply_ordering, build_order_input
 from toolkit.pagination import check_offset, check_size
@@ -177,17 +177,12 @@ class SchemaBuilder:
     def parse_id(self, model: type[models.Model], value: Any, argument: str) -> Any:
         shown = self.display(argument)
         try:
-            if isinstance(value, str) and "\x00" in value:
-                raise ValidationError("NUL character")
-            pk = model._meta.pk.to_python(value)
-        except (ValidationError, TypeError, ValueError):
+            return to_pk(model._meta.pk, value)
+        except ValueError:
             raise BadUserInput(
                 f"Argument '{shown}' is not a valid {self.spec(model).type_name} id: {value!r}.",
                 argument=shown,
             ) from None
-        if isinstance(pk, int) and abs(pk) > MAX_BIGINT:
-            raise BadUserInput(f"Argument '{shown}' is out of range: {value!r}.", argument=shown)
-        return pk
 
     # -- the schema ---------------------------------------------------------------------------
     def build(self) -> graphene.Schema:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import override_settings
 from django.utils.duration import duration_iso_string
 
 from demo import models
@@ -103,6 +104,7 @@ def test_nullable_scalars__are_null_when_the_column_is_null(gql):
         datetime.timedelta(days=2, hours=3),
         datetime.timedelta(days=1, seconds=5, microseconds=250_000),
         datetime.timedelta(days=400),
+        datetime.timedelta(minutes=-5),
     ],
 )
 def test_duration__is_django_iso_8601_string(gql, duration):
@@ -243,7 +245,7 @@ def test_json__nested_objects_and_arrays_are_json_not_strings(gql):
     assert data["book"]["metadata"] == metadata
 
 
-@pytest.mark.parametrize("value", [[1, "two", {"three": 3}], "{\"looks\": \"like json\"}", 42, {}])
+@pytest.mark.parametrize("value", [[1, "two", {"three": 3}], '{"looks": "like json"}', 42, {}])
 def test_json__any_top_level_value_is_returned_as_stored(gql, value):
     book = make_book(metadata=value)
     data = gql("query($id: ID!) { book(id: $id) { metadata } }", {"id": book.pk})
@@ -348,6 +350,22 @@ def test_files__size_is_the_exact_byte_count(gql):
         default_storage.delete(stored)
 
 
+def test_files__url_is_quoted(gql):
+    book = make_book(sample_chapter="samples/a b ü.txt")
+    data = gql("query($id: ID!) { book(id: $id) { sampleChapter { name url } } }", {"id": book.pk})
+    assert data["book"]["sampleChapter"] == {
+        "name": "samples/a b ü.txt",
+        "url": "http://testserver/media/samples/a%20b%20%C3%BC.txt",
+    }
+
+
+def test_files__an_already_absolute_storage_url_is_kept(gql):
+    book = make_book(cover="covers/cdn.png")
+    with override_settings(MEDIA_URL="https://cdn.example.com/media/"):
+        data = gql("query($id: ID!) { book(id: $id) { cover { url } } }", {"id": book.pk})
+    assert data["book"]["cover"] == {"url": "https://cdn.example.com/media/covers/cdn.png"}
+
+
 # -- single lookups --------------------------------------------------------------------------
 
 
@@ -361,6 +379,25 @@ def test_lookup__with_an_integer_variable(gql):
     book = models.Book.objects.order_by("pk").last()
     data = gql("query($id: ID!) { book(id: $id) { id } }", {"id": book.pk})
     assert data == {"book": {"id": str(book.pk)}}
+
+
+def test_lookup__with_an_integer_literal(gql):
+    book = models.Book.objects.order_by("pk").first()
+    data = gql(f"{{ book(id: {book.pk}) {{ id }} }}")
+    assert data == {"book": {"id": str(book.pk)}}
+
+
+@pytest.mark.parametrize("absent", ["-1", "0"])
+def test_lookup__ids_no_row_can_have_are_not_found(gql, absent):
+    result = gql.error("query($id: ID!) { book(id: $id) { id } }", {"id": absent})
+    assert result.data == {"book": None}
+    assert result.error_code() == "NOT_FOUND"
+
+
+def test_lookup__float_variable_is_rejected_before_execution(gql):
+    result = gql.error("query($id: ID!) { book(id: $id) { id } }", {"id": 1.5})
+    assert result.status == 400
+    assert result.error_code() == "BAD_USER_INPUT"
 
 
 def test_lookup__absent_is_null_with_one_not_found_error(gql):
@@ -397,6 +434,8 @@ def test_lookup__not_found_does_not_hide_sibling_fields(gql):
         str(MAX_BIGINT + 1),
         str(-(MAX_BIGINT + 2)),
         "9" * 40,
+        "9" * 5000,
+        "0x10",
     ],
 )
 def test_lookup__malformed_id_is_bad_user_input_naming_id(gql, bad_id):
@@ -435,7 +474,9 @@ def test_proxy_list__returns_only_what_its_manager_returns(gql):
     make_book(status=models.Book.Status.DRAFT)
     data = gql("{ publishedBooks { id status } }")
     expected = list(
-        models.Book.objects.filter(status=models.Book.Status.PUBLISHED).order_by("pk").values_list("pk", flat=True)
+        models.Book.objects.filter(status=models.Book.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     assert ids(data["publishedBooks"]) == expected
     assert {row["status"] for row in data["publishedBooks"]} == {"PUBLISHED"}
@@ -460,7 +501,9 @@ def test_proxy_lookup__of_a_draft_is_not_found(gql):
     assert result.error_code() == "NOT_FOUND"
     assert result.errors[0]["path"] == ["publishedBook"]
     # The same row is visible through the concrete model.
-    assert gql("query($id: ID!) { book(id: $id) { id } }", {"id": draft.pk}) == {"book": {"id": str(draft.pk)}}
+    assert gql("query($id: ID!) { book(id: $id) { id } }", {"id": draft.pk}) == {
+        "book": {"id": str(draft.pk)}
+    }
 
 
 def test_proxy_counts_and_pages__follow_the_manager(gql):

@@ -14,18 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 
 from toolkit.exceptions import BadUserInput
 from toolkit.fieldkinds import Kind
 from toolkit.filters.operators import DATE_PARTS, LOOKUPS
+from toolkit.ids import MAX_BIGINT, to_pk
 
 if TYPE_CHECKING:
     from toolkit.schema import SchemaBuilder
 
-MAX_BIGINT = 2**63 - 1
 COMBINATORS = ("AND", "OR", "NOT")
 
 
@@ -96,6 +95,10 @@ class WhereCompiler:
             value = self._value(fs, op, raw, shown)
             if op == "contains" and fs.kind == Kind.JSON:
                 condition = self._json_contains(lookup_path, value, shown)
+            elif lookup == "isnull" and fs.kind == Kind.FILE:
+                # Django stores an empty file field as "", which the API shows as null.
+                empty = Q(**{f"{lookup_path}__isnull": True}) | Q(**{lookup_path: ""})
+                condition = empty if value else ~empty
             else:
                 condition = Q(**{f"{lookup_path}__{lookup}": value})
             q &= ~condition if negated else condition
@@ -132,8 +135,8 @@ class WhereCompiler:
             raise BadUserInput(f"Argument '{path}' must not contain NUL characters.", argument=path)
         if fs.kind == Kind.ID:
             try:
-                return fs.field.to_python(value)
-            except (ValidationError, TypeError, ValueError):
+                return to_pk(fs.field, value)
+            except ValueError:
                 raise BadUserInput(f"Argument '{path}' has an invalid id {value!r}.", argument=path) from None
         if fs.kind == Kind.BIGINT and isinstance(value, int) and abs(value) > MAX_BIGINT:
             raise BadUserInput(f"Argument '{path}' is out of the 64-bit integer range.", argument=path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.core.exceptions import SuspiciousOperation
 from django.db.models.fields.files import FieldFile
 
 
@@ -28,8 +29,8 @@ class FileInfo(graphene.ObjectType):
     def resolve_size(file: FieldFile, info: Any) -> int | None:
         try:
             return file.size
-        except (OSError, ValueError, NotImplementedError):
-            return None
+        except (OSError, ValueError, NotImplementedError, SuspiciousOperation):
+            return None  # missing, or a stored name the storage refuses (e.g. path traversal)
 
 
 def resolve_file(attname: str):

@@ -23,6 +23,18 @@ def attribute_name(field: Any) -> str:
     return field.name
 
 
+def related_rows(root: Any, field: Any) -> Any:
+    """The related queryset of a to-many relation; many-to-many through a model of your own can
+    link the same pair twice (an author with two roles), so those rows are made distinct."""
+    queryset = getattr(root, attribute_name(field)).all()
+    through = getattr(field, "through", None) or getattr(
+        getattr(field, "remote_field", None), "through", None
+    )
+    if through is not None and not through._meta.auto_created:
+        queryset = queryset.distinct()
+    return queryset
+
+
 def to_one_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
     target = field.related_model
     if not builder.is_exposed(target):
@@ -60,10 +72,9 @@ def to_many_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
     target = field.related_model
     if not builder.is_exposed(target):
         return None
-    name = attribute_name(field)
 
     def resolve(root: Any, info: Any, where=None, order_by=None, limit=None, offset=None) -> list:
-        queryset = getattr(root, name).all()
+        queryset = related_rows(root, field)
         return builder.list_rows(target, queryset, where=where, order_by=order_by, limit=limit, offset=offset)
 
     return graphene.Field(
@@ -83,7 +94,7 @@ def count_field(builder: SchemaBuilder, field: Any) -> graphene.Dynamic:
             return None
 
         def resolve(root: Any, info: Any, where=None) -> int:
-            queryset = getattr(root, name).all()
+            queryset = related_rows(root, field)
             return builder.filtered(target, queryset, where).count()
 
         return graphene.Field(
