@@ -49,9 +49,12 @@ def _depth_three() -> dict[str, Any]:
         Prefetch(
             "books",
             Book.objects.order_by("pk").prefetch_related(
-                Prefetch("authors", Author.objects.order_by("pk").prefetch_related(
-                    Prefetch("books", Book.objects.order_by("pk"))
-                ))
+                Prefetch(
+                    "authors",
+                    Author.objects.order_by("pk").prefetch_related(
+                        Prefetch("books", Book.objects.order_by("pk"))
+                    ),
+                )
             ),
         )
     )[:20]

@@ -148,6 +148,8 @@ def format_error(error: Exception) -> dict[str, Any]:
         logger.error("Unexpected error outside execution", exc_info=error)
         return {"message": GENERIC_MESSAGE, "extensions": {"code": INTERNAL}}
     original = error.original_error
+    if not error.path and "code" in (error.extensions or {}):
+        return error.formatted  # classified before execution (parse, validation, variables)
     if original is None or isinstance(original, ToolkitError):
         formatted = error.formatted
         if "code" not in formatted.get("extensions", {}):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 MAX_BIGINT = 2**63 - 1
+MIN_BIGINT = -(2**63)
 _INTEGER = re.compile(r"-?\d+")
 
 
@@ -22,7 +23,7 @@ def to_pk(field: models.Field, value: Any) -> Any:
         if isinstance(value, bool) or not (isinstance(value, int) or _INTEGER.fullmatch(str(value))):
             raise ValueError("not an integer")
         number = int(value)
-        if abs(number) > MAX_BIGINT:
+        if not MIN_BIGINT <= number <= MAX_BIGINT:
             raise ValueError("out of range")
         return number
     try:

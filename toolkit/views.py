@@ -27,6 +27,7 @@ from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_o
 
 from toolkit import errors
 from toolkit.conf import get_config
+from toolkit.rules import VALIDATION_RULES
 from toolkit.schema import get_schema
 
 JSON_CONTENT_TYPES = ("application/json", "application/graphql")
@@ -51,7 +52,7 @@ class GraphQLView(BaseGraphQLView):
         self.graphiql = False
         self.subscription_path = None
         self.execution_context_class = None
-        self.validation_rules = None
+        self.validation_rules = VALIDATION_RULES
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST" and self.get_content_type(request) not in JSON_CONTENT_TYPES:

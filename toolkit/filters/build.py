@@ -8,24 +8,41 @@ Every mistake the GraphQL types cannot catch is a ``BadUserInput`` naming the ar
 
 from __future__ import annotations
 
-import enum
-import re
+import functools
+import operator
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.fields.json import KeyTransform, KeyTransformExact, KeyTransformIsNull
 
 from toolkit.exceptions import BadUserInput
 from toolkit.fieldkinds import Kind
 from toolkit.filters.operators import DATE_PARTS, LOOKUPS
-from toolkit.ids import MAX_BIGINT, to_pk
+from toolkit.filters.values import check_json, check_regex, check_scalar
 
 if TYPE_CHECKING:
     from toolkit.schema import SchemaBuilder
 
 COMBINATORS = ("AND", "OR", "NOT")
+#: Explicit truth values: Django reads an empty ``Q()`` as "no condition", which would make
+#: ``NOT {}`` match everything and ``OR: [{}, x]`` collapse to ``x``.
+TRUE = Q(pk__isnull=False)
+FALSE = Q(pk__in=[])
+
+
+def all_of(parts: list[Q]) -> Q:
+    if not parts:
+        return TRUE
+    return functools.reduce(operator.and_, parts)
+
+
+def any_of(parts: list[Q]) -> Q:
+    if not parts:
+        return FALSE
+    return functools.reduce(operator.or_, parts)
 
 
 class WhereCompiler:
@@ -34,20 +51,18 @@ class WhereCompiler:
     def __init__(self, builder: SchemaBuilder) -> None:
         self.builder = builder
 
-    def compile(self, model: type[models.Model], where: dict | None, path: str = "where") -> Q:
-        if where is None:
-            return Q()
+    def compile(self, model: type[models.Model], where: dict, path: str = "where") -> Q:
         spec = self.builder.spec(model)
-        q = Q()
+        parts = []
         for key, value in where.items():
             shown = f"{path}.{self.builder.display(key)}"
             if key in COMBINATORS:
-                q &= self._combine(model, key, value, shown)
+                parts.append(self._combine(model, key, value, shown))
             elif key in spec.fields and key in spec.filterable:
-                q &= self._field(model, spec.fields[key], value, shown)
+                parts.append(self._field(model, spec.fields[key], value, shown))
             else:
                 raise BadUserInput(f"Argument '{shown}' is not a filterable field.", argument=shown)
-        return q
+        return all_of(parts)
 
     def _combine(self, model: type[models.Model], key: str, value: Any, path: str) -> Q:
         if value is None:
@@ -55,17 +70,7 @@ class WhereCompiler:
         if key == "NOT":
             return ~self.compile(model, value, path)
         parts = [self.compile(model, item, f"{path}[{i}]") for i, item in enumerate(value)]
-        if key == "AND":
-            combined = Q()
-            for part in parts:
-                combined &= part
-            return combined
-        if not parts:
-            return Q(pk__in=[])  # OR over nothing matches nothing
-        combined = parts[0]
-        for part in parts[1:]:
-            combined |= part
-        return combined
+        return all_of(parts) if key == "AND" else any_of(parts)
 
     def _field(self, model: type[models.Model], fs: Any, value: Any, path: str) -> Q:
         if fs.kind == Kind.TO_ONE:
@@ -74,41 +79,34 @@ class WhereCompiler:
             return self._to_many(model, fs, value, path)
         if value is None:
             raise BadUserInput(f"Argument '{path}' must not be null.", argument=path)
-        return self._operators(fs, fs.name, value, path)
+        return self._operators(fs.kind, fs.field, fs.name, value, path)
 
     # -- scalar operators ---------------------------------------------------------------------
-    def _operators(self, fs: Any, lookup_path: str, ops: dict, path: str) -> Q:
-        q = Q()
+    def _operators(self, kind: Kind, field: Any, lookup_path: str, ops: dict, path: str) -> Q:
+        parts = []
         for op, raw in ops.items():
             shown = f"{path}.{self.builder.display(op)}"
+            if raw is None and op not in ("eq", "ne"):
+                raise BadUserInput(f"Argument '{shown}' must not be null.", argument=shown)
             if op in DATE_PARTS:
-                if raw is None:
-                    raise BadUserInput(f"Argument '{shown}' must not be null.", argument=shown)
-                q &= self._operators(_IntPart, f"{lookup_path}__{op}", raw, shown)
+                parts.append(self._operators(Kind.INT, None, f"{lookup_path}__{op}", raw, shown))
                 continue
             lookup, negated = LOOKUPS[op]
-            if raw is None:
-                if op not in ("eq", "ne"):
-                    raise BadUserInput(f"Argument '{shown}' must not be null.", argument=shown)
-                lookup, raw = "isnull", op == "eq"
-                negated = False
-            value = self._value(fs, op, raw, shown)
-            if op == "contains" and fs.kind == Kind.JSON:
-                condition = self._json_contains(lookup_path, value, shown)
-            elif lookup == "isnull" and fs.kind == Kind.FILE:
-                # Django stores an empty file field as "", which the API shows as null.
-                empty = Q(**{f"{lookup_path}__isnull": True}) | Q(**{lookup_path: ""})
-                condition = empty if value else ~empty
+            if raw is None:  # eq: null is IS NULL, ne: null is IS NOT NULL
+                lookup, raw, negated = "isnull", op == "eq", False
+            if kind == Kind.JSON and op == "contains":
+                condition = self._json_contains(lookup_path, check_json(raw, shown), shown)
+            elif lookup == "isnull":
+                condition = _is_null(kind, lookup_path, bool(raw))
             else:
+                value = self._value(kind, field, op, raw, shown)
                 condition = Q(**{f"{lookup_path}__{lookup}": value})
-            q &= ~condition if negated else condition
-        return q
+            parts.append(~condition if negated else condition)
+        return all_of(parts)
 
-    def _value(self, fs: Any, op: str, raw: Any, path: str) -> Any:
-        if op in ("is_null",):
-            return bool(raw)
+    def _value(self, kind: Kind, field: Any, op: str, raw: Any, path: str) -> Any:
         if op in ("in_", "not_in", "range"):
-            values = [self._scalar(fs, v, path) for v in raw]
+            values = [check_scalar(kind, field, op, v, path) for v in raw]
             if op == "range" and len(values) != 2:
                 raise BadUserInput(
                     f"Argument '{path}' must have exactly two values [low, high], got {len(values)}.",
@@ -116,52 +114,23 @@ class WhereCompiler:
                 )
             return values
         if op in ("regex", "i_regex"):
-            try:
-                re.compile(raw)
-            except re.error as exc:
-                raise BadUserInput(
-                    f"Argument '{path}' is not a valid regular expression: {exc}.", argument=path
-                ) from None
+            return check_regex(check_scalar(kind, field, op, raw, path), path)
         if op == "has_key":
-            return self._scalar(_Text, raw, path)
-        if fs.kind == Kind.JSON:
-            return raw
-        return self._scalar(fs, raw, path)
-
-    def _scalar(self, fs: Any, value: Any, path: str) -> Any:
-        if isinstance(value, enum.Enum):
-            value = value.value
-        if isinstance(value, str) and "\x00" in value:
-            raise BadUserInput(f"Argument '{path}' must not contain NUL characters.", argument=path)
-        if fs.kind == Kind.ID:
-            try:
-                return to_pk(fs.field, value)
-            except ValueError:
-                raise BadUserInput(f"Argument '{path}' has an invalid id {value!r}.", argument=path) from None
-        if fs.kind == Kind.BIGINT and isinstance(value, int) and abs(value) > MAX_BIGINT:
-            raise BadUserInput(f"Argument '{path}' is out of the 64-bit integer range.", argument=path)
-        return value
+            return check_scalar(Kind.STRING, None, op, raw, path)
+        return check_scalar(kind, field, op, raw, path)
 
     def _json_contains(self, lookup_path: str, value: Any, path: str) -> Q:
         if connection.features.supports_json_field_contains:
             return Q(**{f"{lookup_path}__contains": value})
-        # SQLite has no JSON containment: match each key of an object by key transforms.
+        # SQLite has no JSON containment: match each key of an object through key transforms
+        # (expressions, so a client's key is never read as an ORM lookup).
         if not isinstance(value, dict):
             raise BadUserInput(
                 f"Argument '{path}' must be an object on this database (arrays need PostgreSQL).",
                 argument=path,
             )
-        q = Q()
-        for key, item in value.items():
-            if isinstance(item, dict) and item:
-                q &= self._json_contains(f"{lookup_path}__{key}", item, path)
-            elif isinstance(item, (list, dict)):
-                raise BadUserInput(
-                    f"Argument '{path}' cannot match nested arrays on this database.", argument=path
-                )
-            else:
-                q &= Q(**{f"{lookup_path}__{key}": item})
-        return q
+        column = ExpressionWrapper(F(lookup_path), output_field=models.JSONField())
+        return _json_object_contains(column, value, path)
 
     # -- relations ----------------------------------------------------------------------------
     def _to_one(self, fs: Any, value: Any, path: str) -> Q:
@@ -174,7 +143,7 @@ class WhereCompiler:
     def _to_many(self, model: type[models.Model], fs: Any, value: Any, path: str) -> Q:
         if value is None:
             raise BadUserInput(f"Argument '{path}' must not be null.", argument=path)
-        q = Q()
+        parts = []
         for quantifier, where in value.items():
             shown = f"{path}.{quantifier}"
             if where is None:
@@ -183,12 +152,35 @@ class WhereCompiler:
             linked = self.builder.queryset(target).filter(_link_to_outer(model, fs.field))
             condition = self.compile(target, where, shown)
             if quantifier == "some":
-                q &= Q(Exists(linked.filter(condition)))
+                parts.append(Q(Exists(linked.filter(condition))))
             elif quantifier == "none":
-                q &= ~Q(Exists(linked.filter(condition)))
+                parts.append(~Q(Exists(linked.filter(condition))))
             else:  # every: no related row fails the condition
-                q &= ~Q(Exists(linked.exclude(condition)))
-        return q
+                parts.append(~Q(Exists(linked.filter(~condition))))
+        return all_of(parts)
+
+
+def _is_null(kind: Kind, lookup_path: str, wanted: bool) -> Q:
+    condition = Q(**{f"{lookup_path}__isnull": True})
+    if kind == Kind.FILE:  # Django stores an empty file field as "", which the API shows as null
+        condition |= Q(**{lookup_path: ""})
+    return condition if wanted else ~condition
+
+
+def _json_object_contains(lhs: Any, value: dict, path: str) -> Q:
+    parts = []
+    for key, item in value.items():
+        transform = KeyTransform(str(key), lhs)
+        if isinstance(item, dict):
+            if item:
+                parts.append(_json_object_contains(transform, item, path))
+            else:  # {} is contained in any object: the key must be there
+                parts.append(Q(KeyTransformIsNull(transform, False)))
+        elif isinstance(item, list):
+            raise BadUserInput(f"Argument '{path}' cannot match arrays on this database.", argument=path)
+        else:
+            parts.append(Q(KeyTransformExact(transform, item)))
+    return all_of(parts)
 
 
 def _link_to_outer(model: type[models.Model], field: Any) -> Q:
@@ -208,13 +200,3 @@ def _link_to_outer(model: type[models.Model], field: Any) -> Q:
     if isinstance(field, models.ManyToOneRel) and not isinstance(field, models.ManyToManyRel):
         return Q(**{forward.name: OuterRef(forward.target_field.attname)})
     return Q(**{forward.name: OuterRef("pk")})
-
-
-class _IntPart:
-    """Stand-in field spec for date parts (``year``/``month``/``day`` take an IntFilter)."""
-
-    kind = Kind.INT
-
-
-class _Text:
-    kind = Kind.STRING
