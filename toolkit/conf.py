@@ -35,6 +35,12 @@ class ToolkitSettings(TypedDict, total=False):
     SENSITIVE_FIELD_NAMES: list[str]
     #: Serve GraphiQL to browsers on ``/graphql/``; ``None`` follows ``DEBUG``.
     GRAPHIQL: bool | None
+    #: Generate create/update/delete, nested, bulk and method mutations for writable models.
+    MUTATIONS: bool
+    #: The most items one bulk mutation may carry (``bulkCreateBooks(inputs: [...])``).
+    BULK_MAX_ITEMS: int
+    #: Rows written per statement by bulk mutations that can use ``bulk_create``/``bulk_update``.
+    BULK_BATCH_SIZE: int
 
 
 DEFAULTS: ToolkitSettings = {
@@ -46,6 +52,9 @@ DEFAULTS: ToolkitSettings = {
     "SENSITIVE_FIELD_PATTERNS": ["password", "token", "secret", "key", "hash"],
     "SENSITIVE_FIELD_NAMES": [],
     "GRAPHIQL": None,
+    "MUTATIONS": True,
+    "BULK_MAX_ITEMS": 500,
+    "BULK_BATCH_SIZE": 100,
 }
 
 

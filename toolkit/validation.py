@@ -82,6 +82,15 @@ def settings_problems(config: Any) -> list[Problem]:
         value = config[key]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a list of strings.'))
+    for key in ("BULK_MAX_ITEMS", "BULK_BATCH_SIZE"):
+        value = config[key]
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            problems.append(
+                Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a positive integer, got {value!r}.')
+            )
+    for key in ("MUTATIONS",):
+        if not isinstance(config[key], bool):
+            problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be True or False.'))
     return problems
 
 
