@@ -8,13 +8,18 @@ that the generated API must never expose.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+
+from toolkit import mutation
 
 
 class TimeStampedModel(models.Model):
@@ -109,8 +114,37 @@ class Book(TimeStampedModel):
     tags = models.ManyToManyField(Tag, related_name="books", blank=True)
     comments = GenericRelation("Comment", related_query_name="book")
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0),
+                name="book_price_not_negative",
+                violation_error_code="negative_price",
+                violation_error_message="The price cannot be negative.",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.status == self.Status.PUBLISHED and self.published_on is None:
+            raise ValidationError({"published_on": "A published book needs a publication date."})
+
+    @mutation
+    def publish(self, on: datetime.date | None = None) -> bool:
+        """Put the book on sale (from ``on``, default today). False if it already was."""
+        if self.status == self.Status.PUBLISHED:
+            return False
+        if self.price <= 0:
+            raise ValidationError(
+                {"price": ValidationError("Set a price before publishing.", code="invalid")}
+            )
+        self.status = self.Status.PUBLISHED
+        self.published_on = on or timezone.localdate()
+        self.full_clean()
+        self.save(update_fields=["status", "published_on", "updated_at"])
+        return True
 
 
 class PublishedManager(models.Manager):
@@ -125,6 +159,9 @@ class PublishedBook(Book):
 
     class Meta:
         proxy = True
+
+    class GraphQLMeta:
+        read_only = True
 
 
 class Authorship(models.Model):
@@ -199,9 +236,15 @@ class Store(models.Model):
     closes_at = models.TimeField()
     open_on_weekends = models.BooleanField(default=False)
     books = models.ManyToManyField(Book, related_name="stores", blank=True)
+    #: Optimistic concurrency: updates must send the version they read (``expectedVersion``).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError("A store must close after it opens.", code="hours")
 
 
 class Event(models.Model):

@@ -69,6 +69,32 @@ class GraphQLClient:
 
 @pytest.fixture
 def gql(client: Client, db: None) -> GraphQLClient:
+    """An anonymous client."""
+    return GraphQLClient(client)
+
+
+@pytest.fixture
+def admin_user(db: None) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+
+
+@pytest.fixture
+def admin_gql(admin_user: Any, db: None) -> GraphQLClient:
+    """A client logged in (session) as a superuser: every permission."""
+    client = Client()
+    client.force_login(admin_user)
+    return GraphQLClient(client)
+
+
+@pytest.fixture
+def user_gql(db: None) -> GraphQLClient:
+    """A client logged in as a user without any permission."""
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_user("plain", "plain@example.com", "pw"))
     return GraphQLClient(client)
 
 

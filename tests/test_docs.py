@@ -20,6 +20,11 @@ def test_docs_have_examples():
 
 
 @pytest.mark.parametrize("document", EXAMPLES)
-def test_doc_example_runs(gql, document):
-    data = gql(document)
+def test_doc_example_runs(admin_gql, document):
+    """Run as a superuser (mutations need permissions); each test's writes are rolled back."""
+    data = admin_gql(document)
     assert data and all(value is not None for value in data.values())
+    expect_ok = "# expect: errors" not in document
+    for value in data.values():
+        if isinstance(value, dict) and "ok" in value:
+            assert value["ok"] is expect_ok, value

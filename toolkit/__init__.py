@@ -2,11 +2,12 @@
 
 Public API::
 
-    from toolkit import get_schema, get_config
+    from toolkit import get_schema, get_config, mutation
 """
 
 from toolkit.conf import get_config
 from toolkit.exceptions import BadUserInput, ConfigurationError, NotFound, ToolkitError
+from toolkit.mutations.decorators import mutation
 
 
 def get_schema():
@@ -23,4 +24,5 @@ __all__ = [
     "ToolkitError",
     "get_config",
     "get_schema",
+    "mutation",
 ]

@@ -16,6 +16,9 @@ Option keys (GraphQLMeta attributes use the same lower-case names; the settings 
 ``description``        type description.
 ``generic_targets``    ``{"gfk_field": ["app.Model", ...]}``: members of a generic relation's union
                        (default: every exposed model).
+``version_field``      the field used for optimistic concurrency on updates: an integer field
+                       (incremented on every update) or an ``auto_now`` date-time. Default: a
+                       ``version`` integer field, else an ``auto_now`` ``updated_at``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ ALL = "__all__"
 LIST_OPTIONS = ("exclude", "allow_sensitive", "read_only_fields", "regex_fields")
 LIST_OR_ALL_OPTIONS = ("fields", "filter_fields", "order_fields")
 BOOL_OPTIONS = ("exposed", "read_only")
-NAME_OPTIONS = ("name", "singular", "plural", "description")
+NAME_OPTIONS = ("name", "singular", "plural", "description", "version_field")
 DICT_OPTIONS = ("generic_targets",)
 OPTION_KEYS = frozenset(LIST_OPTIONS + LIST_OR_ALL_OPTIONS + BOOL_OPTIONS + NAME_OPTIONS + DICT_OPTIONS)
 
@@ -64,6 +67,7 @@ class ModelOptions:
     plural: str | None = None
     description: str | None = None
     generic_targets: dict[str, list[str]] = field(default_factory=dict)
+    version_field: str | None = None
 
 
 def model_label(model: type[models.Model]) -> str:

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from django.apps import apps
-from django.contrib.contenttypes.fields import GenericForeignKey, GenericRel
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRel, GenericRelation
 from django.db import models
 
 from toolkit.conf import get_config
@@ -75,6 +75,53 @@ class ModelSpec:
 
     def relation(self, name: str) -> FieldSpec:
         return self.fields[name]
+
+    @property
+    def writable_model(self) -> bool:
+        """Whether the model gets mutations."""
+        return not self.options.read_only
+
+    @cached_property
+    def writable(self) -> list[str]:
+        """Fields clients may set through generated inputs: readable, editable, not read-only,
+        not the primary key; files are left to the media pipeline, reverse one-to-ones and
+        generic relations are not written through their owner."""
+        names = []
+        generic_keys = {
+            f.fk_field for f in self.model._meta.private_fields if isinstance(f, GenericForeignKey)
+        }
+        for name, fs in self.fields.items():
+            f = fs.field
+            if (
+                name in self.options.read_only_fields
+                or fs.kind in (Kind.ID, Kind.FILE)
+                or name in generic_keys
+            ):
+                continue
+            if fs.kind == Kind.GENERIC_FK:
+                names.append(name)
+            elif isinstance(f, GenericRelation) or (isinstance(f, models.ForeignObjectRel) and f.one_to_one):
+                continue
+            elif (isinstance(f, models.ForeignObjectRel) or f.editable) and not getattr(
+                f, "primary_key", False
+            ):
+                names.append(name)
+        return names
+
+    @cached_property
+    def version_field(self) -> models.Field | None:
+        """The optimistic-concurrency field (see the ``version_field`` option)."""
+        opts = self.model._meta
+        name = self.options.version_field
+        if name is None:
+            candidates = [
+                f for f in opts.concrete_fields if f.name == "version" and isinstance(f, models.IntegerField)
+            ]
+            candidates += [
+                f for f in opts.concrete_fields if f.name == "updated_at" and getattr(f, "auto_now", False)
+            ]
+            return candidates[0] if candidates else None
+        return opts.get_field(name)
 
 
 def candidate_fields(model: type[models.Model]) -> dict[str, AnyField]:
@@ -228,6 +275,19 @@ def _resolve_fields(
         "regex_fields",
     ):
         unknown(option, getattr(opts, option), candidates)
+    if opts.version_field is not None:
+        f = candidates.get(opts.version_field)
+        if f is None:
+            unknown("version_field", [opts.version_field], candidates)
+        elif not (isinstance(f, models.IntegerField) or getattr(f, "auto_now", False)):
+            problems.append(
+                Problem(
+                    "toolkit.E004",
+                    f"{spec.label}: 'version_field' names '{opts.version_field}', which is neither an "
+                    "integer field nor an auto_now date-time.",
+                    obj=model,
+                )
+            )
     for gfk_name, labels in opts.generic_targets.items():
         for label in labels:
             try:

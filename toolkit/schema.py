@@ -24,6 +24,7 @@ from toolkit.filters.build import WhereCompiler
 from toolkit.filters.inputs import build_relation_filter, build_where_input
 from toolkit.filters.operators import enum_filter
 from toolkit.ids import to_pk
+from toolkit.mutations.inputs import bulk_update_item, model_input
 from toolkit.naming import pascal_case
 from toolkit.ordering import apply_ordering, build_order_input
 from toolkit.pagination import check_offset, check_size
@@ -62,7 +63,8 @@ class SchemaBuilder:
     def child_links(self, model: type[models.Model]) -> list[str]:
         return self._links.get(model, [])
 
-    def _memoised(self, key: Any, factory: Callable[[], Any]) -> Any:
+    def memo(self, key: Any, factory: Callable[[], Any]) -> Any:
+        """The value built by ``factory`` for ``key``, built once per schema."""
         value = self._memo.get(key, _MISSING)
         if value is _MISSING:
             value = self._memo[key] = factory()
@@ -70,13 +72,13 @@ class SchemaBuilder:
 
     # -- generated types ----------------------------------------------------------------------
     def object_type(self, model: type[models.Model]) -> Any:
-        return self._memoised(("object", model), lambda: build_object_type(self, self.spec(model)))
+        return self.memo(("object", model), lambda: build_object_type(self, self.spec(model)))
 
     def interface(self, model: type[models.Model]) -> Any:
         """The interface of a parent with exposed multi-table children, else None."""
         if not self.child_links(model):
             return None
-        return self._memoised(("interface", model), lambda: build_interface(self, self.spec(model)))
+        return self.memo(("interface", model), lambda: build_interface(self, self.spec(model)))
 
     def interfaces_of(self, model: type[models.Model]) -> tuple:
         if model._meta.proxy:
@@ -88,13 +90,13 @@ class SchemaBuilder:
         return self.interface(model) or self.object_type(model)
 
     def where_input(self, model: type[models.Model]) -> Any:
-        return self._memoised(("where", model), lambda: build_where_input(self, model))
+        return self.memo(("where", model), lambda: build_where_input(self, model))
 
     def relation_filter(self, model: type[models.Model]) -> Any:
-        return self._memoised(("relation", model), lambda: build_relation_filter(self, model))
+        return self.memo(("relation", model), lambda: build_relation_filter(self, model))
 
     def order_input(self, model: type[models.Model]) -> Any:
-        return self._memoised(("order", model), lambda: build_order_input(self, model))
+        return self.memo(("order", model), lambda: build_order_input(self, model))
 
     def choice_enum(self, field: models.Field) -> Any:
         def make() -> Any:
@@ -102,14 +104,23 @@ class SchemaBuilder:
             prefix = owner.type_name if owner else field.model._meta.object_name
             return convert_choice_field_to_enum(field, name=f"{prefix}{pascal_case(field.name)}")
 
-        return self._memoised(("enum", field), make)
+        return self.memo(("enum", field), make)
 
     def enum_filter(self, field: models.Field) -> Any:
         enum_type = self.choice_enum(field)
-        return self._memoised(("enum_filter", enum_type), lambda: enum_filter(enum_type))
+        return self.memo(("enum_filter", enum_type), lambda: enum_filter(enum_type))
+
+    def create_input(self, model: type[models.Model]) -> Any:
+        return self.memo(("create_input", model), lambda: model_input(self, model, update=False))
+
+    def update_input(self, model: type[models.Model]) -> Any:
+        return self.memo(("update_input", model), lambda: model_input(self, model, update=True))
+
+    def bulk_update_item(self, model: type[models.Model]) -> Any:
+        return self.memo(("bulk_update_item", model), lambda: bulk_update_item(self, model))
 
     def generic_union(self, field: GenericForeignKey) -> Any:
-        return self._memoised(("union", field), lambda: self._build_union(field))
+        return self.memo(("union", field), lambda: self._build_union(field))
 
     def _build_union(self, field: GenericForeignKey) -> Any:
         owner = self.spec(field.model)
@@ -186,6 +197,8 @@ class SchemaBuilder:
 
     # -- the schema ---------------------------------------------------------------------------
     def build(self) -> graphene.Schema:
+        from toolkit.mutations.fields import mutation_fields
+        from toolkit.mutations.methods import method_fields
         from toolkit.queries import root_fields
 
         specs = list(self.exposure.specs.values())
@@ -207,17 +220,61 @@ class SchemaBuilder:
                 name="_empty", description="Nothing is exposed: see TOOLKIT['APPS']."
             )
         query = type("Query", (graphene.ObjectType,), attrs)
-        return graphene.Schema(query=query, types=types, auto_camelcase=self.camel)
+        mutations: dict[str, Any] = {}
+        if self.config["MUTATIONS"]:
+            for spec in specs:
+                if spec.writable_model:
+                    mutations.update(mutation_fields(self, spec))
+                mutations.update(method_fields(self, spec))
+        mutation = type("Mutation", (graphene.ObjectType,), mutations) if mutations else None
+        return graphene.Schema(query=query, mutation=mutation, types=types, auto_camelcase=self.camel)
 
 
 _cache: dict[str, graphene.Schema] = {}
 _lock = threading.Lock()
 
 
+#: Django cache key of the schema generation that ``manage.py graphql regenerate`` bumps.
+GENERATION_KEY = "toolkit:schema-generation"
+_generation = {"value": 0, "checked_at": None}
+
+
+def schema_generation() -> int:
+    """The schema generation in Django's cache, looked up at most once per
+    ``TOOLKIT["SCHEMA_GENERATION_CHECK_SECONDS"]``; a cache failure keeps the last value."""
+    import logging
+    import time
+
+    from django.core.cache import cache
+
+    now, checked_at = time.monotonic(), _generation["checked_at"]
+    if checked_at is not None and now - checked_at < get_config()["SCHEMA_GENERATION_CHECK_SECONDS"]:
+        return _generation["value"]
+    try:
+        _generation["value"] = int(cache.get(GENERATION_KEY) or 0)
+    except Exception:  # the cache (e.g. Redis) is down: serve the schema we have
+        logging.getLogger(__name__).warning("cannot read the schema generation", exc_info=True)
+    _generation["checked_at"] = now
+    return _generation["value"]
+
+
+def bump_schema_generation() -> int:
+    """Make every process rebuild its schema on its next ``get_schema()``; returns the new
+    generation. Needs a cache shared by the processes (Redis) to reach beyond this one."""
+    from django.core.cache import cache
+
+    cache.add(GENERATION_KEY, 0, timeout=None)
+    value = cache.incr(GENERATION_KEY)
+    _generation["checked_at"] = None
+    clear_schema_cache()
+    return value
+
+
 def get_schema() -> graphene.Schema:
     """The live schema for the current settings: built once per process, rebuilt when the
-    exposure settings change. Raises ``ConfigurationError`` if the settings are invalid."""
-    key = config_fingerprint()
+    exposure settings change or ``graphql regenerate`` bumps the schema generation. Raises
+    ``ConfigurationError`` if the settings are invalid."""
+    key = f"{config_fingerprint()}:{schema_generation()}"
     schema = _cache.get(key)
     if schema is None:
         with _lock:

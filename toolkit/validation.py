@@ -91,7 +91,40 @@ def settings_problems(config: Any) -> list[Problem]:
     for key in ("MUTATIONS",):
         if not isinstance(config[key], bool):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be True or False.'))
+    problems += lifecycle_problems(config)
     return problems
+
+
+def lifecycle_problems(config: Any) -> list[Problem]:
+    """The schema lifecycle and health keys (toolkit.E020-E021, docs/operations.md)."""
+    from toolkit.health.config import extension_problems
+
+    problems = []
+    if not (isinstance(config["SCHEMA_SNAPSHOT_FILE"], str) and config["SCHEMA_SNAPSHOT_FILE"]):
+        problems.append(Problem("toolkit.E020", 'TOOLKIT["SCHEMA_SNAPSHOT_FILE"] must be a non-empty path.'))
+    seconds = config["SCHEMA_GENERATION_CHECK_SECONDS"]
+    if not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds >= 0):
+        problems.append(
+            Problem("toolkit.E020", 'TOOLKIT["SCHEMA_GENERATION_CHECK_SECONDS"] must be a number >= 0.')
+        )
+    days = config["HEALTH_RUN_RETENTION_DAYS"]
+    if not (isinstance(days, int) and not isinstance(days, bool) and days > 0):
+        problems.append(
+            Problem(
+                "toolkit.E020",
+                f'TOOLKIT["HEALTH_RUN_RETENTION_DAYS"] must be a positive integer, got {days!r}.',
+            )
+        )
+    url = config["CLAMD_URL"]
+    if not (isinstance(url, str) and url.startswith(("tcp://", "unix://"))):
+        problems.append(
+            Problem(
+                "toolkit.E020",
+                f'TOOLKIT["CLAMD_URL"] must start with tcp:// or unix://, got {url!r}.',
+                hint="For example tcp://127.0.0.1:3310 or unix:///run/clamav/clamd.ctl.",
+            )
+        )
+    return problems + extension_problems(config)
 
 
 #: Suffixes of the types generated per model (see toolkit.filters, ordering, pagination, aggregates).
@@ -111,12 +144,22 @@ GENERATED_SUFFIXES = (
     "MinAggregate",
     "MaxAggregate",
     "Interface",
+    "CreateInput",
+    "UpdateInput",
+    "ToOneInput",
+    "ManyInput",
+    "ChildrenInput",
+    "ThroughInput",
+    "BulkUpdateItem",
+    "Payload",
+    "BulkPayload",
+    "BulkResult",
 )
 #: Names the schema uses for its own types.
 RESERVED_TYPE_NAMES = RESERVED_NAMES | {
     "Query", "Mutation", "Subscription", "FileInfo", "PageInfo", "SortDirection", "JSON",
     "Duration", "BigInt", "Decimal", "UUID", "Date", "DateTime", "Time", "String", "Int",
-    "Float", "Boolean", "ID",
+    "Float", "Boolean", "ID", "FieldError", "DeletePayload", "BulkDeletePayload",
 }  # fmt: skip
 ROOT_SUFFIXES = ("", "_page", "_connection", "_aggregate")
 

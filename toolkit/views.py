@@ -27,6 +27,7 @@ from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_o
 
 from toolkit import errors
 from toolkit.conf import get_config
+from toolkit.mutations.execution import MutationExecutionContext
 from toolkit.rules import VALIDATION_RULES
 from toolkit.schema import get_schema
 
@@ -51,7 +52,7 @@ class GraphQLView(BaseGraphQLView):
         self.batch = False
         self.graphiql = False
         self.subscription_path = None
-        self.execution_context_class = None
+        self.execution_context_class = MutationExecutionContext
         self.validation_rules = VALIDATION_RULES
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -122,6 +123,7 @@ class GraphQLView(BaseGraphQLView):
             variable_values=variables,
             operation_name=operation_name,
             middleware=self.get_middleware(request),
+            execution_context_class=self.execution_context_class,
         )
         if result.errors and result.data is None and not any(e.path for e in result.errors):
             # Failed before any resolver ran: bad variables or an unknown operation.

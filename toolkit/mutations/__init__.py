@@ -1,0 +1,1 @@
+"""Generated mutations: create/update/delete, nested and bulk writes, and method mutations."""

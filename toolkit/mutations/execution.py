@@ -1,0 +1,56 @@
+"""Each root mutation field runs in its own transaction, rolled back when it fails or is a dry run.
+
+graphql-core resolves a mutation's payload (``book { authors { name } }``) after the resolver
+returns; wrapping the whole field, payload included, lets ``dryRun`` return the objects as if they
+were written and still roll everything back. Errors raised inside the field roll it back too.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from graphql import ExecutionContext
+
+
+@dataclass
+class FieldTransaction:
+    rollback: bool = False
+
+
+_current: ContextVar[FieldTransaction | None] = ContextVar("toolkit_field_transaction", default=None)
+
+
+def defer_rollback() -> bool:
+    """Ask for the current mutation field's transaction to be rolled back once its payload is
+    resolved. False when not running under :class:`MutationExecutionContext`."""
+    current = _current.get()
+    if current is None:
+        return False
+    current.rollback = True
+    return True
+
+
+class MutationExecutionContext(ExecutionContext):
+    """graphql-core's execution, with one transaction per root mutation field."""
+
+    def execute_field(self, parent_type: Any, source: Any, field_nodes: Any, path: Any) -> Any:
+        if path.prev is not None or parent_type is not self.schema.mutation_type:
+            return super().execute_field(parent_type, source, field_nodes, path)
+        state = FieldTransaction()
+        token = _current.set(state)
+        errors_before = self._error_count()
+        try:
+            with transaction.atomic():
+                result = super().execute_field(parent_type, source, field_nodes, path)
+                if state.rollback or self._error_count() > errors_before:
+                    transaction.set_rollback(True)
+        finally:
+            _current.reset(token)
+        return result
+
+    def _error_count(self) -> int:
+        collected = getattr(self, "collected_errors", None)  # graphql-core >= 3.2.7
+        return len(collected.errors if collected is not None else self.errors)
