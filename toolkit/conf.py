@@ -41,6 +41,23 @@ class ToolkitSettings(TypedDict, total=False):
     BULK_MAX_ITEMS: int
     #: Rows written per statement by bulk mutations that can use ``bulk_create``/``bulk_update``.
     BULK_BATCH_SIZE: int
+    # -- schema lifecycle and health (docs/operations.md) ------------------------------------
+    #: Where ``manage.py graphql snapshot`` writes the sorted SDL (relative to ``BASE_DIR``);
+    #: ``graphql check`` compares the live schema with it.
+    SCHEMA_SNAPSHOT_FILE: str
+    #: Seconds between two looks at the schema generation in Django's cache (bumped by
+    #: ``graphql regenerate``); ``0`` looks on every ``get_schema()`` call.
+    SCHEMA_GENERATION_CHECK_SECONDS: float
+    #: Health check lists per endpoint: ``{"live": [...], "ready": [...]}``. Each entry is a
+    #: dotted path to a django-health-check ``HealthCheck`` class, or ``[path, {kwargs}]``.
+    HEALTH_CHECKS: dict[str, list[Any]]
+    #: Where ``run_health_checks`` sends an alert when the state changes: dotted paths to
+    #: ``toolkit.health.notifiers.Notifier`` classes, or ``[path, {kwargs}]``.
+    HEALTH_NOTIFIERS: list[Any]
+    #: Days a ``HealthCheckRun`` row is kept; older rows are pruned by ``run_health_checks``.
+    HEALTH_RUN_RETENTION_DAYS: int
+    #: The ClamAV daemon the health check pings: ``tcp://host:port`` or ``unix:///path``.
+    CLAMD_URL: str
 
 
 DEFAULTS: ToolkitSettings = {
@@ -55,6 +72,22 @@ DEFAULTS: ToolkitSettings = {
     "MUTATIONS": True,
     "BULK_MAX_ITEMS": 500,
     "BULK_BATCH_SIZE": 100,
+    # schema lifecycle and health
+    "SCHEMA_SNAPSHOT_FILE": "docs/schema/schema.graphql",
+    "SCHEMA_GENERATION_CHECK_SECONDS": 1.0,
+    "HEALTH_CHECKS": {
+        "live": ["health_check.checks.Database"],
+        "ready": [
+            "health_check.checks.Database",
+            "health_check.checks.Cache",
+            "health_check.checks.Storage",
+            "toolkit.health.checks.Migrations",
+            "toolkit.health.checks.SchemaSnapshot",
+        ],
+    },
+    "HEALTH_NOTIFIERS": ["toolkit.health.notifiers.LoggingNotifier"],
+    "HEALTH_RUN_RETENTION_DAYS": 30,
+    "CLAMD_URL": "tcp://127.0.0.1:3310",
 }
 
 
