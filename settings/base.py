@@ -1,7 +1,8 @@
 """Settings shared by every environment, read from the environment with django-environ.
 
 Environment variables: ``DATABASE_URL`` (default: a SQLite file in the project), ``REDIS_URL``
-(optional; enables the Redis cache), ``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS``.
+(optional; enables the Redis cache and RQ workers), ``CLAMD_URL``, ``SECRET_KEY``, ``DEBUG``,
+``ALLOWED_HOSTS``.
 A ``.env`` file in the project root is read when present.
 """
 
@@ -32,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "graphene_django",
+    "health_check",
+    "django_rq",
     "toolkit",
     "dashboard",
     "media_pipeline",
@@ -81,6 +84,28 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+#: RQ queues (django-rq). With ``REDIS_URL`` jobs go to Redis for ``manage.py rqworker``; without
+#: it they run synchronously in the process, against an in-memory fakeredis (nothing to set up).
+if REDIS_URL:
+    RQ_CONNECTION: dict = {"URL": REDIS_URL}
+else:
+    import fakeredis
+    import redis
+
+    RQ_CONNECTION = {
+        "HOST": "fakeredis",
+        "PORT": 0,
+        "ASYNC": False,
+        "REDIS_CLIENT_KWARGS": {
+            "connection_pool": redis.ConnectionPool(
+                connection_class=fakeredis.FakeConnection, server=fakeredis.FakeServer()
+            )
+        },
+    }
+RQ_QUEUES = {
+    name: {**RQ_CONNECTION, "DEFAULT_TIMEOUT": 600} for name in ("default", "media", "cache_invalidation")
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -104,6 +129,22 @@ GRAPHENE = {"SCHEMA": None}
 #: ``toolkit/conf.py`` and ``docs/configuration.md``.
 TOOLKIT = {
     "APPS": ["demo"],
+    "CLAMD_URL": env.str("CLAMD_URL", default="tcp://127.0.0.1:3310"),
+    #: /health/live/ and /health/ready/ (and ``manage.py run_health_checks``); docs/operations.md
+    "HEALTH_CHECKS": {
+        "live": ["health_check.checks.Database"],
+        "ready": [
+            "health_check.checks.Database",
+            "health_check.checks.Cache",
+            "health_check.checks.Storage",
+            "toolkit.health.checks.Redis",
+            "toolkit.health.checks.RQWorkers",
+            ["toolkit.health.checks.RQQueues", {"max_queued": 1000, "max_failed": 10}],
+            "toolkit.health.checks.Clamd",
+            "toolkit.health.checks.SchemaSnapshot",
+            "toolkit.health.checks.Migrations",
+        ],
+    },
 }
 
 LOGGING = {

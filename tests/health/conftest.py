@@ -1,0 +1,125 @@
+"""Real services for the health tests: Redis (a database of its own), clamd, RQ workers.
+
+``scripts/services.py`` starts Redis and clamd when they are not running (``scripts/test.sh``
+does it before pytest too). RQ queues point at Redis database 9, emptied around each test,
+so other test runs on the same Redis are not disturbed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_PORT = int(os.environ.get("REDIS_PORT", 6379))
+REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/9"
+CLAMD_URL = os.environ.get("CLAMD_URL") or f"tcp://127.0.0.1:{os.environ.get('CLAMD_PORT', 3310)}"
+QUEUES = ("cache_invalidation", "default", "media")
+
+
+def services(*names: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "services.py"), *names],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def real_services() -> None:
+    """Redis and clamd are running (started if needed)."""
+    env = {"CLAMD_PORT": CLAMD_URL.rsplit(":", 1)[1]} if CLAMD_URL.startswith("tcp://") else {}
+    result = services("redis", "clamd", **env)
+    assert result.returncode == 0, f"cannot start Redis/clamd: {result.stderr.strip()}"
+
+
+def queues_config(url: str) -> dict[str, dict[str, Any]]:
+    return {name: {"URL": url, "DEFAULT_TIMEOUT": 60} for name in QUEUES}
+
+
+@pytest.fixture
+def rq_redis(real_services: None, settings: Any) -> Iterator[redis.Redis]:
+    """RQ queues on a real Redis (database 9), empty at the start and the end of the test."""
+    settings.RQ_QUEUES = queues_config(REDIS_URL)
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def ready_settings(settings: Any, tmp_path: Path, rq_redis: redis.Redis) -> Any:
+    """The project's ready list against the real services, and a snapshot of the live schema."""
+    from toolkit.lifecycle.sdl import sorted_sdl
+    from toolkit.schema import get_schema
+
+    snapshot = tmp_path / "schema.graphql"
+    settings.TOOLKIT = {**settings.TOOLKIT, "SCHEMA_SNAPSHOT_FILE": str(snapshot), "CLAMD_URL": CLAMD_URL}
+    snapshot.write_text(sorted_sdl(get_schema().graphql_schema))
+    return settings
+
+
+def manage_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "settings.test",
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"sqlite:///{tempfile.gettempdir()}/toolkit-test-worker.sqlite3",
+        **extra,
+    }
+
+
+def wait_for_workers(connection: redis.Redis, count: int, timeout: float = 30) -> None:
+    from rq import Worker
+
+    deadline = time.monotonic() + timeout
+    while len(Worker.all(connection=connection)) < count:
+        assert time.monotonic() < deadline, "the RQ worker did not register in time"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def rq_worker(rq_redis: redis.Redis, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """A real ``manage.py rqworker`` on every queue, stopped (SIGTERM, by PID) after the test."""
+    log = (tmp_path / "rqworker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", *QUEUES],
+        cwd=ROOT, env=manage_env(), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_for_workers(rq_redis, 1)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+def burst_worker(*queues: str) -> subprocess.CompletedProcess:
+    """``manage.py rqworker --burst``: work off the queues, then exit."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "rqworker", *queues, "--burst"],
+        cwd=ROOT, env=manage_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
