@@ -225,7 +225,7 @@ class SchemaBuilder:
             for spec in specs:
                 if spec.writable_model:
                     mutations.update(mutation_fields(self, spec))
-                mutations.update(method_fields(self, spec))
+                    mutations.update(method_fields(self, spec))
         mutation = type("Mutation", (graphene.ObjectType,), mutations) if mutations else None
         return graphene.Schema(query=query, mutation=mutation, types=types, auto_camelcase=self.camel)
 

@@ -70,17 +70,17 @@ def create(builder: SchemaBuilder, info: Any, spec: ModelSpec, inputs: list[dict
         if is_plain(spec, inputs):
             results = _fast_create(builder, spec, inputs, atomic)
         if results is None:
-            results = _each(builder, inputs, lambda writer, data: writer.create(spec.model, data))
+            results = _each(builder, info, inputs, lambda writer, data: writer.create(spec.model, data))
         if atomic and any(r.errors for r in results):
             transaction.set_rollback(True)
     return _payload(spec, results, atomic)
 
 
-def _each(builder: SchemaBuilder, items: list, write: Any) -> list[ItemResult]:
+def _each(builder: SchemaBuilder, info: Any, items: list, write: Any) -> list[ItemResult]:
     """Write item by item, each in a savepoint (kept unless it failed)."""
     results = []
     for index, item in enumerate(items):
-        writer = Writer(builder)
+        writer = Writer(builder, info)
         with transaction.atomic():
             instance = write(writer, item)
             if writer.errors:
@@ -139,12 +139,16 @@ def _prepare(
     creating: bool,
 ) -> None:
     """Assign and validate one row without saving (unique checks come later, batched)."""
-    writer = Writer(builder, known)
+    writer = Writer(builder, known=known)
     if not creating and not writer.check_fresh(spec, instance, data, ""):
         result.errors = writer.errors
         return
-    writer.assign(spec, instance, data, "", {})
-    skip = writer.require_fields(spec, data, "", {}) if creating else set()
+    _, rejected = writer.assign(spec, instance, data, "", {})
+    skip = (
+        rejected
+        | writer.not_writable(spec)
+        | (writer.require_fields(spec, data, "", {}) if creating else set())
+    )
     links = {n for n, f in spec.fields.items() if f.kind == Kind.TO_ONE and n in data}
     version = spec.version_field
     if not creating and version is not None and isinstance(version, models.IntegerField):
@@ -198,7 +202,9 @@ def update(builder: SchemaBuilder, info: Any, spec: ModelSpec, items: list[dict]
         if is_plain(spec, [item["input"] for item in items]):
             results = _fast_update(builder, spec, items, atomic)
         if results is None:
-            results = _each(builder, items, lambda writer, item: _update_one(builder, writer, spec, item))
+            results = _each(
+                builder, info, items, lambda writer, item: _update_one(builder, writer, spec, item)
+            )
         if atomic and any(r.errors for r in results):
             transaction.set_rollback(True)
     return _payload(spec, results, atomic)
@@ -278,7 +284,7 @@ def delete(builder: SchemaBuilder, info: Any, spec: ModelSpec, ids: list) -> dic
                     builder.queryset(spec.model).filter(pk__in=pks).delete()
                 deleted = pks
             except (models.ProtectedError, models.RestrictedError) as exc:
-                blockers = sorted({type(o)._meta.verbose_name_plural for o in exc.args[1]})
+                blockers = sorted({str(type(o)._meta.verbose_name_plural) for o in exc.args[1]})
                 writer.errors.add(
                     "ids", f"Cannot delete: related {', '.join(blockers)} depend on them.", "protected"
                 )

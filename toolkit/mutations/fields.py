@@ -46,7 +46,7 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
 
     def resolve_create(root: Any, info: Any, input: dict, dry_run: bool = False) -> dict:
         require(info, model_permission(model, "add"))
-        writer = Writer(builder)
+        writer = Writer(builder, info)
         with transaction.atomic():
             instance = writer.create(model, input)
             ok = finish(writer, dry_run)
@@ -54,7 +54,7 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
 
     def resolve_update(root: Any, info: Any, id: Any, input: dict, dry_run: bool = False) -> dict:
         require(info, model_permission(model, "change"))
-        writer = Writer(builder)
+        writer = Writer(builder, info)
         with transaction.atomic():
             instance = lookup(writer, id, lock=True)
             if instance is not None:
@@ -64,7 +64,7 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
 
     def resolve_delete(root: Any, info: Any, id: Any) -> dict:
         require(info, model_permission(model, "delete"))
-        writer = Writer(builder)
+        writer = Writer(builder, info)
         with transaction.atomic():
             instance = lookup(writer, id)
             deleted_id = instance.pk if instance is not None else None
@@ -104,14 +104,18 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
             graphene.NonNull(bulk_payload(builder, spec)),
             inputs=many,
             atomic=graphene.Boolean(default_value=True, description=atomic_help),
-            resolver=lambda root, info, inputs, atomic=True: bulk.create(builder, info, spec, inputs, atomic),
+            resolver=lambda root, info, inputs, atomic=True: bulk.create(
+                builder, info, spec, inputs, atomic is not False
+            ),
             description=f"Create many {name} rows (at most TOOLKIT['BULK_MAX_ITEMS']).",
         ),
         f"bulk_update_{spec.plural}": graphene.Field(
             graphene.NonNull(bulk_payload(builder, spec)),
             items=graphene.NonNull(graphene.List(graphene.NonNull(item))),
             atomic=graphene.Boolean(default_value=True, description=atomic_help),
-            resolver=lambda root, info, items, atomic=True: bulk.update(builder, info, spec, items, atomic),
+            resolver=lambda root, info, items, atomic=True: bulk.update(
+                builder, info, spec, items, atomic is not False
+            ),
             description=f"Update many {name} rows, each with its own input.",
         ),
         f"bulk_delete_{spec.plural}": graphene.Field(

@@ -111,11 +111,13 @@ def method_field(
         if name not in hints:
             raise ConfigurationError(f"{where}: argument '{name}' needs a type hint.")
         graphql_type, nullable = to_graphql(hints[name])
-        optional = nullable or parameter.default is not inspect.Parameter.empty
-        default = parameter.default if parameter.default is not inspect.Parameter.empty else None
+        has_default = parameter.default is not inspect.Parameter.empty
+        extra = {}
+        if has_default and type(parameter.default) in (int, float, str, bool):
+            extra["default_value"] = parameter.default  # shown in the schema
+        # Other defaults stay Python's: an argument the client leaves out is not passed at all.
         arguments[name] = graphene.Argument(
-            graphql_type if optional else graphene.NonNull(graphql_type),
-            default_value=default if isinstance(default, (int, float, str, bool)) else None,
+            graphql_type if nullable or has_default else graphene.NonNull(graphql_type), **extra
         )
         if isinstance(hints[name], type) and issubclass(hints[name], enum.Enum):
             converters[name] = hints[name]
@@ -137,7 +139,7 @@ def method_field(
 
     def resolve(root: Any, info: Any, id: Any, **kwargs: Any) -> dict[str, Any]:
         require(info, permission if not callable(permission) else lambda user, _: True)
-        writer = Writer(builder)
+        writer = Writer(builder, info)
         instance = writer.fetch(spec.model, id, "id")
         if instance is not None and callable(permission):
             require(info, permission, instance)
@@ -145,8 +147,10 @@ def method_field(
         if instance is not None:
             arguments = {k: _convert(v, converters.get(k)) for k, v in kwargs.items()}
             result, errors = _call(getattr(instance, method_name), arguments, options.atomic)
-            if not errors:
-                instance.refresh_from_db()
+            try:
+                instance.refresh_from_db()  # what is stored now (a failed call was rolled back)
+            except spec.model.DoesNotExist:
+                instance = None
         return {"ok": not errors, "result": result, spec.singular: instance, "errors": errors.items}
 
     return graphene.Field(

@@ -3,7 +3,9 @@
 ``full_clean()`` checks ``unique``/``unique_together``/``UniqueConstraint`` with a query per
 constraint per row; bulk writes validate with ``validate_unique=False`` and call
 :func:`unique_errors` once for the whole batch, which also catches duplicates inside the batch.
-Conditional or expression-based constraints fall back to Django's per-row ``validate_constraints``.
+Other constraints (checks, conditional or expression uniques) are left to the database: Django
+validates each of them with a query per row. When the database refuses a batch, the bulk mutation
+redoes it row by row with ``full_clean()`` for precise errors.
 """
 
 from __future__ import annotations
@@ -35,13 +37,6 @@ def unique_errors(instances: Sequence[models.Model]) -> dict[int, ValidationErro
             error = instances[index].unique_error_message(model_class, field_names)
             name = field_names[0] if len(field_names) == 1 else "__all__"
             errors.setdefault(index, {}).setdefault(name, []).append(error)
-    if _has_other_constraints(type(instances[0])):
-        for index, instance in enumerate(instances):
-            try:
-                instance.validate_constraints()
-            except ValidationError as exc:
-                for name, items in exc.error_dict.items():
-                    errors.setdefault(index, {}).setdefault(name, []).extend(items)
     return {index: ValidationError(by_field) for index, by_field in errors.items()}
 
 
@@ -86,15 +81,3 @@ def _in_database(
         if owners:
             clashing.add(index)
     return clashing
-
-
-def _has_other_constraints(model: type[models.Model]) -> bool:
-    """Constraints that :func:`unique_errors` does not batch (checks, conditional uniques)."""
-    for parent in [model, *model._meta.get_parent_list()]:
-        for constraint in parent._meta.constraints:
-            if not (
-                isinstance(constraint, models.UniqueConstraint)
-                and constraint in parent._meta.total_unique_constraints
-            ):
-                return True
-    return False

@@ -21,12 +21,14 @@ from toolkit.fieldkinds import Kind
 from toolkit.ids import to_pk
 from toolkit.mutations.errors import ALL, ErrorList, join
 from toolkit.mutations.inputs import concurrency_key, generic_members, relation_kind, through_model
+from toolkit.permissions import model_permission, require
 
 if TYPE_CHECKING:
     from toolkit.registry import FieldSpec, ModelSpec
     from toolkit.schema import SchemaBuilder
 
 REQUIRED_MESSAGE = "This field is required."
+_INVALID = object()
 
 
 def is_required(field: models.Field) -> bool:
@@ -37,8 +39,14 @@ def is_required(field: models.Field) -> bool:
 class Writer:
     """One mutation's writes and their errors."""
 
-    def __init__(self, builder: SchemaBuilder, known: dict[tuple, models.Model] | None = None) -> None:
+    def __init__(
+        self, builder: SchemaBuilder, info: Any = None, known: dict[tuple, models.Model] | None = None
+    ) -> None:
         self.builder = builder
+        #: The request's resolve info: nested writes of other models check their permissions
+        #: (the root model's permission is checked by the mutation field).
+        self.info = info
+        self._permitted: set[tuple] = set()
         self.errors = ErrorList()
         #: Rows already fetched, by (model, pk): bulk writes fetch every ``connect`` at once.
         self.known = known if known is not None else {}
@@ -51,40 +59,52 @@ class Writer:
     def display(self, name: str) -> str:
         return self.builder.display(name)
 
+    def permit(self, model: type[models.Model], action: str, path: str) -> None:
+        """Nested writes need the nested model's permission, as Django admin inlines do."""
+        if not path or self.info is None or (model, action) in self._permitted:
+            return
+        require(self.info, model_permission(model, action))
+        self._permitted.add((model, action))
+
     # -- entry points ---------------------------------------------------------------------------
     def create(
         self, model: type[models.Model], data: dict, path: str = "", fixed: dict[str, Any] | None = None
     ) -> models.Model | None:
         """Create a ``model`` row from ``data``; ``fixed`` holds links set by a parent."""
+        self.permit(model, "add", path)
         spec = self.builder.spec(model)
         instance = model()
         fixed = fixed or {}
         for name, value in fixed.items():
             setattr(instance, name, value)
-        relations = self.assign(spec, instance, data, path, fixed)
+        relations, rejected = self.assign(spec, instance, data, path, fixed)
         skip = self.require_fields(spec, data, path, fixed)
-        saved = self._clean_and_save(spec, instance, path, exclude=skip | set(fixed))
+        unsaved_links = {name for name, value in fixed.items() if getattr(value, "pk", None) is None}
+        exclude = skip | rejected | unsaved_links | self.not_writable(spec)
+        saved = self._clean_and_save(spec, instance, path, exclude=exclude)
         self._relations(spec, instance, relations, path, saved)
         return instance if saved else None
 
     def update(self, instance: models.Model, data: dict, path: str = "") -> models.Model | None:
+        self.permit(type(instance), "change", path)
         spec = self.builder.spec(type(instance))
         if not self.check_fresh(spec, instance, data, path):
             return None
-        relations = self.assign(spec, instance, data, path, {})
+        relations, rejected = self.assign(spec, instance, data, path, {})
         version = spec.version_field
         if version is not None and isinstance(version, models.IntegerField):
             setattr(instance, version.attname, (getattr(instance, version.attname) or 0) + 1)
-        saved = self._clean_and_save(spec, instance, path, exclude=set())
+        saved = self._clean_and_save(spec, instance, path, exclude=rejected | self.not_writable(spec))
         self._relations(spec, instance, relations, path, saved)
         return instance if saved else None
 
     def delete(self, instance: models.Model, path: str = "") -> bool:
+        self.permit(type(instance), "delete", path)
         try:
             with transaction.atomic():
                 instance.delete()
         except (ProtectedError, RestrictedError) as exc:
-            blockers = sorted({type(o)._meta.verbose_name_plural for o in exc.args[1]})
+            blockers = sorted({str(type(o)._meta.verbose_name_plural) for o in exc.args[1]})
             self.errors.add(
                 join(path, ALL),
                 f"Cannot delete this {type(instance)._meta.verbose_name}: related {', '.join(blockers)} "
@@ -104,24 +124,26 @@ class Writer:
     ) -> list | None:
         """Rows for ``raw_ids`` in the given order; None (with errors) if any is unknown."""
         spec = self.builder.spec(model)
-        pks, ok = [], True
-        for index, raw in enumerate(raw_ids):
-            where = join(path, index) if indexed else path
+        pks: list[Any] = []
+        for raw in raw_ids:
             try:
                 pks.append(to_pk(model._meta.pk, raw))
             except ValueError:
-                self.errors.add(where, f"{raw!r} is not a valid {spec.type_name} id.", "invalid")
-                ok = False
-                pks.append(None)
+                pks.append(_INVALID)
         by_pk = {pk: self.known[(model, pk)] for pk in pks if not filters and (model, pk) in self.known}
-        missing = [pk for pk in pks if pk is not None and pk not in by_pk]
+        missing = [pk for pk in pks if pk is not _INVALID and pk not in by_pk]
         if missing:
             by_pk |= {row.pk: row for row in self.builder.queryset(model).filter(pk__in=missing, **filters)}
+        ok = True
         for index, (raw, pk) in enumerate(zip(raw_ids, pks, strict=True)):
-            if pk is not None and pk not in by_pk:
-                where = join(path, index) if indexed else path
+            where = join(path, index) if indexed else path
+            if pk is _INVALID:
+                self.errors.add(where, f"{raw!r} is not a valid {spec.type_name} id.", "invalid")
+            elif pk not in by_pk:
                 self.errors.add(where, f"{spec.type_name} with id {raw!r} does not exist.", "does_not_exist")
-                ok = False
+            else:
+                continue
+            ok = False
         return [by_pk[pk] for pk in pks] if ok else None
 
     # -- one row ---------------------------------------------------------------------------------
@@ -145,9 +167,11 @@ class Writer:
 
     def assign(
         self, spec: ModelSpec, instance: models.Model, data: dict, path: str, fixed: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Set plain fields and to-one links; return the to-many operations for after the save."""
+    ) -> tuple[dict[str, Any], set[str]]:
+        """Set plain fields and to-one links. Returns the to-many operations (applied after the
+        save) and the fields whose value was refused (full_clean must not report them again)."""
         relations: dict[str, Any] = {}
+        rejected: set[str] = set()
         version = spec.version_field
         for name, value in data.items():
             if version is not None and name == concurrency_key(version):
@@ -160,50 +184,66 @@ class Writer:
             if fs.kind == Kind.TO_MANY:
                 relations[name] = value
             elif fs.kind == Kind.GENERIC_FK:
-                self._assign_generic(instance, fs, value, field_path)
+                if not self._assign_generic(instance, fs, value, field_path):
+                    rejected |= {fs.field.ct_field, fs.field.fk_field}
             elif fs.kind == Kind.TO_ONE:
-                self._assign_to_one(instance, fs, value, field_path)
-            else:
-                self._assign_value(instance, fs, value, field_path)
-        return relations
+                if not self._assign_to_one(instance, fs, value, field_path):
+                    rejected.add(fs.field.name)
+            elif not self._assign_value(instance, fs, value, field_path):
+                rejected.add(fs.field.name)
+        return relations, rejected
 
-    def _assign_value(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> None:
+    def _assign_value(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> bool:
         if isinstance(value, enum.Enum):
             value = value.value
         if _has_nul(value):
             self.errors.add(path, "NUL characters are not allowed.", "invalid")
-            return
+            return False
         if value is None and fs.kind == Kind.STRING and not fs.field.null:
             value = ""  # Django stores "no value" of a non-null text field as ""
         setattr(instance, fs.field.attname, value)
+        return True
 
-    def _assign_to_one(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> None:
+    def _assign_to_one(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> bool:
         if value is None:
             setattr(instance, fs.field.name, None)
-            return
+            return True
         chosen = {k: v for k, v in value.items() if v is not None}
         if len(chosen) != 1:
             self.errors.add(path, "Set exactly one of 'connect' and 'create'.", "invalid")
-            return
+            return False
         target = fs.related_model
         if "connect" in chosen:
             related = self.fetch(target, chosen["connect"], join(path, "connect"))
         else:
             related = self.create(target, chosen["create"], join(path, "create"))
-        if related is not None:
-            setattr(instance, fs.field.name, related)
+        if related is None:
+            return False
+        setattr(instance, fs.field.name, related)
+        return True
 
-    def _assign_generic(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> None:
+    def _assign_generic(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> bool:
         field: GenericForeignKey = fs.field
         if value is None:
             setattr(instance, field.ct_field, None)
             setattr(instance, field.fk_field, None)
-            return
+            return True
         members = generic_members(self.builder.generic_union(field))
         kind = value["type"].value if isinstance(value["type"], enum.Enum) else value["type"]
         target = self.fetch(members[kind], value["id"], join(path, "id"))
-        if target is not None:
-            setattr(instance, field.name, target)
+        if target is None:
+            return False
+        setattr(instance, field.name, target)
+        return True
+
+    @staticmethod
+    def not_writable(spec: ModelSpec) -> set[str]:
+        """Model fields clients cannot set: validated by whoever sets them, not reported to clients
+        (as a ModelForm validates only its own fields)."""
+        writable = set(spec.writable)
+        return {
+            f.name for f in spec.model._meta.concrete_fields if f.name not in writable and not f.primary_key
+        }
 
     def require_fields(self, spec: ModelSpec, data: dict, path: str, fixed: dict[str, Any]) -> set[str]:
         """Report required fields the input leaves out; returns them (full_clean skips them)."""
@@ -302,6 +342,8 @@ class Writer:
     def _children(self, instance: models.Model, fs: FieldSpec, ops: dict, path: str, saved: bool) -> None:
         child_model = fs.related_model
         link = fs.field.field  # the foreign key on the child model
+        if any(ops.get(op) is not None for op in ("set", "add", "remove")):
+            self.permit(child_model, "change", path)  # re-linking changes the child rows
         mine = {link.name: instance} if instance.pk is not None else {"pk__in": []}
         attached = {
             op: self.fetch_many(child_model, ops[op], join(path, op))
