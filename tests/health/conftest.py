@@ -1,8 +1,9 @@
 """Real services for the health tests: Redis (a database of its own), clamd, RQ workers.
 
 ``scripts/services.py`` starts Redis and clamd when they are not running (``scripts/test.sh``
-does it before pytest too). RQ queues point at Redis database 9, emptied around each test,
-so other test runs on the same Redis are not disturbed.
+does it before pytest too). RQ queues point at a Redis database this test run claims for itself
+(8-15, with a lock key), emptied around each test, so test runs sharing one Redis do not
+disturb each other.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_PORT = int(os.environ.get("REDIS_PORT", 6379))
-REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/9"
+LOCK_KEY = "toolkit:test-run"
 CLAMD_URL = os.environ.get("CLAMD_URL") or f"tcp://127.0.0.1:{os.environ.get('CLAMD_PORT', 3310)}"
 QUEUES = ("cache_invalidation", "default", "media")
 
@@ -53,14 +54,32 @@ def queues_config(url: str) -> dict[str, dict[str, Any]]:
     return {name: {"URL": url, "DEFAULT_TIMEOUT": 60} for name in QUEUES}
 
 
+@pytest.fixture(scope="session")
+def redis_url(real_services: None) -> Iterator[str]:
+    """A Redis database no other test run is using (claimed with a lock key, released after)."""
+    for db in range(8, 16):
+        connection = redis.Redis(port=REDIS_PORT, db=db)
+        if connection.set(LOCK_KEY, os.getpid(), nx=True, ex=3600):
+            try:
+                yield f"redis://127.0.0.1:{REDIS_PORT}/{db}"
+            finally:
+                connection.flushdb()
+                connection.close()
+            return
+        connection.close()
+    pytest.fail("every Redis database 8-15 is claimed by another test run")
+
+
 @pytest.fixture
-def rq_redis(real_services: None, settings: Any) -> Iterator[redis.Redis]:
-    """RQ queues on a real Redis (database 9), empty at the start and the end of the test."""
-    settings.RQ_QUEUES = queues_config(REDIS_URL)
-    connection = redis.Redis.from_url(REDIS_URL)
+def rq_redis(redis_url: str, settings: Any) -> Iterator[redis.Redis]:
+    """RQ queues on a real Redis database, empty at the start and the end of the test."""
+    settings.RQ_QUEUES = queues_config(redis_url)
+    connection = redis.Redis.from_url(redis_url)
     connection.flushdb()
+    connection.set(LOCK_KEY, os.getpid(), ex=3600)
     yield connection
     connection.flushdb()
+    connection.set(LOCK_KEY, os.getpid(), ex=3600)
     connection.close()
 
 
@@ -76,13 +95,13 @@ def ready_settings(settings: Any, tmp_path: Path, rq_redis: redis.Redis) -> Any:
     return settings
 
 
-def manage_env(**extra: str) -> dict[str, str]:
+def manage_env(connection: redis.Redis) -> dict[str, str]:
+    kwargs = connection.connection_pool.connection_kwargs
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "settings.test",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs['db']}",
         "DATABASE_URL": f"sqlite:///{tempfile.gettempdir()}/toolkit-test-worker.sqlite3",
-        **extra,
     }
 
 
@@ -101,7 +120,7 @@ def rq_worker(rq_redis: redis.Redis, tmp_path: Path) -> Iterator[subprocess.Pope
     log = (tmp_path / "rqworker.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "rqworker", *QUEUES],
-        cwd=ROOT, env=manage_env(), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=manage_env(rq_redis), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         wait_for_workers(rq_redis, 1)
@@ -117,9 +136,9 @@ def rq_worker(rq_redis: redis.Redis, tmp_path: Path) -> Iterator[subprocess.Pope
         log.close()
 
 
-def burst_worker(*queues: str) -> subprocess.CompletedProcess:
+def burst_worker(connection: redis.Redis, *queues: str) -> subprocess.CompletedProcess:
     """``manage.py rqworker --burst``: work off the queues, then exit."""
     return subprocess.run(
         [sys.executable, "manage.py", "rqworker", *queues, "--burst"],
-        cwd=ROOT, env=manage_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env=manage_env(connection), capture_output=True, text=True, timeout=120,
     )  # fmt: skip

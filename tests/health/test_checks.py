@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
-from tests.health.conftest import CLAMD_URL, REDIS_PORT, burst_worker, free_port, queues_config, services
+from tests.health.conftest import CLAMD_URL, burst_worker, free_port, queues_config, services
 from toolkit.health.checks import Clamd, Migrations, Redis, RQQueues, RQWorkers, SchemaSnapshot
 from toolkit.lifecycle.sdl import sorted_sdl
 from toolkit.schema import get_schema
@@ -62,18 +62,18 @@ def test_clamd__uses_toolkit_clamd_url_by_default(settings):
 # -- Redis and RQ -----------------------------------------------------------------------------
 
 
-def test_redis__answers_ping(rq_redis):
+def test_redis__answers_ping(rq_redis, redis_url):
     check = Redis(queue="media")
     check.run()
-    assert check.detail == f"127.0.0.1:{REDIS_PORT}/9"
+    assert check.detail == redis_url.removeprefix("redis://")
 
 
 def test_redis__a_wrong_port_is_unavailable(real_services, settings):
     port = free_port()
-    settings.RQ_QUEUES = queues_config(f"redis://127.0.0.1:{port}/9")
+    settings.RQ_QUEUES = queues_config(f"redis://127.0.0.1:{port}/0")
     error = result_of(Redis()).error
     assert isinstance(error, ServiceUnavailable)
-    assert f"cannot reach Redis at 127.0.0.1:{port}/9 (queue default)" in str(error)
+    assert f"cannot reach Redis at 127.0.0.1:{port}/0 (queue default)" in str(error)
     for check in (RQWorkers(), RQQueues()):
         assert "cannot reach Redis" in str(result_of(check).error)
 
@@ -128,7 +128,7 @@ def test_rq_queues__failed_jobs_from_a_real_burst_worker(rq_redis):
     queue = django_rq.get_queue("default")
     queue.enqueue("tests.health.jobs.fail")
     done = queue.enqueue("tests.health.jobs.succeed")
-    result = burst_worker("default")
+    result = burst_worker(rq_redis, "default")
     assert result.returncode == 0, result.stderr
     assert done.get_status(refresh=True) == "finished" and done.return_value() == "done"
     check = RQQueues(max_failed=1)

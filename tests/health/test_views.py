@@ -39,12 +39,12 @@ def test_ready__everything_healthy_in_every_format(client, ready_settings, rq_wo
 
 def test_ready__a_wrong_redis_port_is_unhealthy(client, ready_settings):
     port = free_port()
-    ready_settings.RQ_QUEUES = queues_config(f"redis://127.0.0.1:{port}/9")
+    ready_settings.RQ_QUEUES = queues_config(f"redis://127.0.0.1:{port}/0")
     response = client.get("/health/ready/?format=json")
     body = response.json()
     assert response.status_code == 500
     assert body["Redis(queue='default')"] == (
-        f"Unavailable: cannot reach Redis at 127.0.0.1:{port}/9 (queue default): "
+        f"Unavailable: cannot reach Redis at 127.0.0.1:{port}/0 (queue default): "
         f"Error 111 connecting to 127.0.0.1:{port}. Connection refused."
     )
     assert body["Database(alias='default')"] == "OK"
@@ -66,3 +66,14 @@ def test_ready__lists_are_read_per_request(client, settings):
         "HEALTH_CHECKS": {"live": [], "ready": ["health_check.checks.Cache"]},
     }
     assert client.get("/health/ready/?format=json").json() == {"Cache(alias='default')": "OK"}
+
+
+def test_ready__a_check_that_cannot_be_loaded_is_a_500_without_details(client, settings, caplog):
+    settings.TOOLKIT = {
+        **settings.TOOLKIT,
+        "HEALTH_CHECKS": {"live": [], "ready": [["health_check.checks.Cache", {"x": 1}]]},
+    }
+    response = client.get("/health/ready/?format=json")
+    assert response.status_code == 500
+    assert response.content == b"misconfigured: see the server log and manage.py check\n"
+    assert "the ready health checks are misconfigured" in caplog.text
