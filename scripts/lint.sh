@@ -7,3 +7,5 @@ ruff check .
 ruff format --check .
 DJANGO_SETTINGS_MODULE=settings.test python manage.py makemigrations --check --dry-run >/dev/null \
     || { echo "error: models changed without a migration (run: python manage.py makemigrations)" >&2; exit 1; }
+DJANGO_SETTINGS_MODULE=settings.test python manage.py graphql check \
+    || { echo "error: docs/schema/schema.graphql is stale (run: python manage.py graphql snapshot)" >&2; exit 1; }
