@@ -48,5 +48,7 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_at", "venue"]
 
 
-admin.site.register([models.Tag, models.AuthorProfile, models.Comment, models.PartnerAccount])
+admin.site.register(
+    [models.Tag, models.AuthorProfile, models.Comment, models.PartnerAccount, models.ReadingList]
+)
 admin.site.register([models.BookLaunch, models.Signing])

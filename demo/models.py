@@ -189,6 +189,9 @@ class Authorship(models.Model):
 
 
 class Review(models.Model):
+    """A reader's review. Its reviewer e-mail is masked and its IP address hidden from non-staff;
+    the server records who wrote it (``owner_field``), and only they may change it."""
+
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -206,6 +209,14 @@ class Review(models.Model):
     verified_purchase = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     comments = GenericRelation("Comment", related_query_name="review")
+
+    class GraphQLMeta:
+        owner_field = "user"
+        scope = "demo.policies.reviews_for"
+        field_policies = {
+            "reviewer_email": {"policy": "staff", "mask": "email"},
+            "ip_address": "staff",
+        }
 
     def __str__(self) -> str:
         return f"{self.rating}/5 for {self.book_id} by {self.reviewer_name}"
@@ -275,8 +286,30 @@ class Signing(Event):
     max_signatures = models.PositiveIntegerField(default=100)
 
 
+class ReadingList(TimeStampedModel):
+    """A reader's list of books: private unless shared. Owner-scoped on every path to it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading_lists"
+    )
+    name = models.CharField(max_length=120)
+    is_public = models.BooleanField(default=False)
+    books = models.ManyToManyField(Book, related_name="reading_lists", blank=True)
+
+    class GraphQLMeta:
+        owner_field = "owner"
+        scope = "demo.policies.reading_lists_for"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PartnerAccount(TimeStampedModel):
-    """A reseller's API account. Its credentials must never appear in the API."""
+    """A reseller's API account: only users with its view permission see it, and its
+    credentials never appear in the API."""
+
+    class GraphQLMeta:
+        read_policy = "view"
 
     name = models.CharField(max_length=120)
     contact_email = models.EmailField()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -172,6 +173,7 @@ TAGS = [
 ]
 CITIES = ["Lisbon", "Nairobi", "Osaka", "Toronto", "Valparaíso", "Tbilisi", "Reykjavík", "Hanoi"]
 COUNTRIES = ["GB", "US", "FR", "DE", "JP", "BR", "NG", "IN", "PT", "KE"]
+READER_PREFIX = "reader-"
 BASE_TIME = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=datetime.UTC)
 BASE_DATE = datetime.date(1990, 1, 1)
 
@@ -199,8 +201,10 @@ def flush_demo_data() -> None:
         models.Tag,
         models.Store,
         models.PartnerAccount,
+        models.ReadingList,
     ):
         model._base_manager.all().delete()
+    get_user_model()._default_manager.filter(username__startswith=READER_PREFIX).delete()
 
 
 class Seeder:
@@ -229,6 +233,7 @@ class Seeder:
             self.comments(books, authors, reviews)
             self.partners()
             self.files(books[: self.size.files])
+            self.reading_lists(books)
         return {
             model.__name__: model._base_manager.count()
             for model in (
@@ -488,6 +493,24 @@ class Seeder:
                 )
             )
         self._bulk(models.Comment, items, "comments")
+
+    def reading_lists(self, books: list[models.Book]) -> None:
+        """Two readers (no password), each with a public and a private list."""
+        rng = self.rng
+        User = get_user_model()
+        for number in (1, 2):
+            reader = User._default_manager.create_user(
+                f"{READER_PREFIX}{number}", f"reader{number}@example.org"
+            )
+            reader.set_unusable_password()
+            reader.save(update_fields=["password"])
+            for public in (True, False):
+                reading_list = models.ReadingList.objects.create(
+                    owner=reader,
+                    name=f"{'Shared' if public else 'Private'} picks of reader {number}",
+                    is_public=public,
+                )
+                reading_list.books.set(rng.sample(books, k=min(len(books), 3)))
 
     def partners(self) -> None:
         rng = self.rng

@@ -8,9 +8,11 @@ A ``.env`` file in the project root is read when present.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.crypto import salted_hmac
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "graphene_django",
     "health_check",
     "django_rq",
+    "rest_framework_simplejwt.token_blacklist",
     "toolkit",
     "dashboard",
     "media_pipeline",
@@ -124,6 +127,24 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 GRAPHENE = {"SCHEMA": None}
+
+#: JSON Web Tokens (djangorestframework-simplejwt's token classes; docs/security.md). The signing
+#: key is separate from SECRET_KEY so either can be rotated alone; by default it is derived from it.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or salted_hmac(
+    "toolkit.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256"
+).hexdigest()
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
 
 #: The toolkit's one settings object; every key and its default is documented in
 #: ``toolkit/conf.py`` and ``docs/configuration.md``.

@@ -11,6 +11,7 @@ from django.core import checks
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
 INSECURE_PREFIXES = ("django-insecure",)
+MIN_JWT_SIGNING_KEY_LENGTH = 32
 
 
 def is_insecure_secret_key(key: str | None) -> bool:
@@ -34,6 +35,15 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[ch
                 f"{MIN_SECRET_KEY_LENGTH} characters, e.g. from "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`.",
                 id="settings.E001",
+            )
+        )
+    signing_key = getattr(settings, "JWT_SIGNING_KEY", "") or ""
+    if len(signing_key) < MIN_JWT_SIGNING_KEY_LENGTH:
+        errors.append(
+            checks.Error(
+                f"JWT_SIGNING_KEY is shorter than {MIN_JWT_SIGNING_KEY_LENGTH} characters.",
+                hint="Set JWT_SIGNING_KEY to a long random value, or unset it to derive one from SECRET_KEY.",
+                id="settings.E003",
             )
         )
     if settings.DEBUG:

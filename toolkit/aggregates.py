@@ -67,7 +67,8 @@ def _statistic_types(spec: ModelSpec) -> dict[str, Any]:
     return fields
 
 
-def _annotations(spec: ModelSpec, statistics: set[str]) -> dict[str, Any]:
+def _annotations(spec: ModelSpec, statistics: set[str], visible: Any = None) -> dict[str, Any]:
+    """The aggregate expressions; fields the caller may not see are left out (they read null)."""
     names = {
         "sum": spec.aggregatable,
         "avg": spec.aggregatable,
@@ -79,6 +80,7 @@ def _annotations(spec: ModelSpec, statistics: set[str]) -> dict[str, Any]:
         for stat in STATISTICS
         if stat in statistics
         for name in names[stat]
+        if visible is None or visible(name)
     }
 
 
@@ -117,7 +119,7 @@ class AggregateResult:
         statistics = self.selected & set(STATISTICS)
         if not statistics:
             return {"count": self.queryset.count()}
-        row = self.queryset.aggregate(count=Count("pk"), **_annotations(self.spec, statistics))
+        row = self.queryset.aggregate(count=Count("pk"), **_annotations(self.spec, statistics, self._visible))
         return {"count": row.pop("count"), **_split(self.spec, row)}
 
     def groups(self, limit: int | None, offset: int | None, selected: set[str]) -> list[dict[str, Any]]:
@@ -128,7 +130,7 @@ class AggregateResult:
         rows = (
             self.queryset.order_by()
             .values(*keys)
-            .annotate(count=Count("pk"), **_annotations(self.spec, selected & set(STATISTICS)))
+            .annotate(count=Count("pk"), **_annotations(self.spec, selected & set(STATISTICS), self._visible))
             .order_by(*[F(k).asc(nulls_last=True) for k in keys])
         )[start : start + size]
         rows = list(rows)
@@ -138,6 +140,9 @@ class AggregateResult:
             key = {k: related[k].get(row[k]) if k in related else row[k] for k in keys}
             groups.append({"key": key, "count": row["count"], **_split(self.spec, row)})
         return groups
+
+    def _visible(self, name: str) -> bool:
+        return self.builder.can_see(self.spec.model, name)
 
     def _related_keys(self, rows: list[dict[str, Any]]) -> dict[str, dict[Any, Any]]:
         related = {}

@@ -41,6 +41,23 @@ class ToolkitSettings(TypedDict, total=False):
     BULK_MAX_ITEMS: int
     #: Rows written per statement by bulk mutations that can use ``bulk_create``/``bulk_update``.
     BULK_BATCH_SIZE: int
+    # -- security (docs/security.md) -----------------------------------------------------------
+    #: Who may read an exposed model that sets no ``read_policy``: ``"public"``,
+    #: ``"authenticated"``, ``"staff"``, ``"superuser"``, ``"view"`` (its view permission).
+    DEFAULT_READ_POLICY: str
+    #: Field names never writable through generated inputs, whatever the model (the user
+    #: model's ``is_active``, ``last_login`` and ``date_joined`` are protected as well).
+    MASS_ASSIGNMENT_PROTECTED: list[str]
+    #: Answer introspection queries (``__schema``, ``__type``); ``__typename`` always works.
+    INTROSPECTION: bool
+    #: Leave "Did you mean ...?" suggestions out of errors; ``None`` hides them when introspection is off.
+    HIDE_SUGGESTIONS: bool | None
+    #: Failed logins allowed per window: ``{"per_username": 5, "per_ip": 20, "window_seconds": 300}``.
+    LOGIN_RATE_LIMIT: dict[str, int]
+    #: Addresses of reverse proxies whose ``X-Forwarded-For`` header is trusted.
+    TRUSTED_PROXIES: list[str]
+    #: Offer ``tokenAuth``/``refreshToken``/``revokeToken`` and ``me``.
+    AUTH_MUTATIONS: bool
     # -- schema lifecycle and health (docs/operations.md) ------------------------------------
     #: Where ``manage.py graphql snapshot`` writes the sorted SDL (relative to ``BASE_DIR``);
     #: ``graphql check`` compares the live schema with it.
@@ -72,6 +89,14 @@ DEFAULTS: ToolkitSettings = {
     "MUTATIONS": True,
     "BULK_MAX_ITEMS": 500,
     "BULK_BATCH_SIZE": 100,
+    # security
+    "DEFAULT_READ_POLICY": "public",
+    "MASS_ASSIGNMENT_PROTECTED": ["is_staff", "is_superuser", "password", "groups", "user_permissions"],
+    "INTROSPECTION": True,
+    "HIDE_SUGGESTIONS": None,
+    "LOGIN_RATE_LIMIT": {"per_username": 5, "per_ip": 20, "window_seconds": 300},
+    "TRUSTED_PROXIES": [],
+    "AUTH_MUTATIONS": True,
     # schema lifecycle and health
     "SCHEMA_SNAPSHOT_FILE": "docs/schema/schema.graphql",
     "SCHEMA_GENERATION_CHECK_SECONDS": 1.0,

@@ -45,6 +45,9 @@ def validation_errors(document: DocumentNode, errors: list[GraphQLError]) -> lis
     """Classify validation errors: bad argument values become BAD_USER_INPUT naming the argument."""
     classified = []
     for error in errors:
+        if "code" in (error.extensions or {}):
+            classified.append(error)  # already classified (the query limits)
+            continue
         argument = _enclosing_argument(document, error.nodes or [])
         if argument is not None:
             what = "default value of variable" if argument.startswith("$") else "value of argument"

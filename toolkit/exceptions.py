@@ -36,5 +36,17 @@ class NotFound(ToolkitError):
     code = "NOT_FOUND"
 
 
+class Unauthenticated(ToolkitError):
+    """The operation needs a logged-in caller (or the credentials given are not valid)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ToolkitError):
+    """The caller is known but may not do this."""
+
+    code = "FORBIDDEN"
+
+
 class ConfigurationError(Exception):
     """The TOOLKIT settings or a model's GraphQLMeta are invalid (see the system checks)."""

@@ -19,6 +19,20 @@ Option keys (GraphQLMeta attributes use the same lower-case names; the settings 
 ``version_field``      the field used for optimistic concurrency on updates: an integer field
                        (incremented on every update) or an ``auto_now`` date-time. Default: a
                        ``version`` integer field, else an ``auto_now`` ``updated_at``.
+
+Security (docs/security.md):
+
+``read_policy``        who may read rows: ``"public"``, ``"authenticated"``, ``"staff"``,
+                       ``"superuser"``, ``"view"`` (the model's view permission),
+                       ``"perm:app.codename"``, or a callable / dotted path ``(user, model) -> bool``.
+                       Default ``TOOLKIT["DEFAULT_READ_POLICY"]``.
+``scope``              a callable / dotted path ``(queryset, user, action) -> queryset`` applied on
+                       every path to the rows (``action`` is ``read``, ``change`` or ``delete``).
+``field_policies``     ``{"field": policy}`` or ``{"field": {"policy": ..., "mask": "email"}}``:
+                       who may see a field; others get null (or the masked value).
+``owner_field``        a foreign key to the user model that the server sets to the caller on
+                       create; never writable by clients.
+``server_fields``      fields only the server sets (never in mutation inputs).
 """
 
 from __future__ import annotations
@@ -32,12 +46,16 @@ from toolkit.conf import get_config
 
 ALL = "__all__"
 
-LIST_OPTIONS = ("exclude", "allow_sensitive", "read_only_fields", "regex_fields")
+LIST_OPTIONS = ("exclude", "allow_sensitive", "read_only_fields", "regex_fields", "server_fields")
 LIST_OR_ALL_OPTIONS = ("fields", "filter_fields", "order_fields")
 BOOL_OPTIONS = ("exposed", "read_only")
-NAME_OPTIONS = ("name", "singular", "plural", "description", "version_field")
+NAME_OPTIONS = ("name", "singular", "plural", "description", "version_field", "owner_field")
 DICT_OPTIONS = ("generic_targets",)
-OPTION_KEYS = frozenset(LIST_OPTIONS + LIST_OR_ALL_OPTIONS + BOOL_OPTIONS + NAME_OPTIONS + DICT_OPTIONS)
+#: Options holding a policy name or a callable (checked by toolkit.security.policies).
+CALLABLE_OPTIONS = ("read_policy", "scope", "field_policies")
+OPTION_KEYS = frozenset(
+    LIST_OPTIONS + LIST_OR_ALL_OPTIONS + BOOL_OPTIONS + NAME_OPTIONS + DICT_OPTIONS + CALLABLE_OPTIONS
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,11 @@ class ModelOptions:
     description: str | None = None
     generic_targets: dict[str, list[str]] = field(default_factory=dict)
     version_field: str | None = None
+    read_policy: Any = None
+    scope: Any = None
+    field_policies: dict[str, Any] = field(default_factory=dict)
+    owner_field: str | None = None
+    server_fields: list[str] = field(default_factory=list)
 
 
 def model_label(model: type[models.Model]) -> str:
@@ -110,6 +133,8 @@ def _check_value(key: str, value: Any, where: str, obj: Any, problems: list[Prob
         return bad("a string")
     if key in DICT_OPTIONS and not (isinstance(value, dict) and all(_is_str_list(v) for v in value.values())):
         return bad("a dict of field name to a list of 'app_label.Model' labels")
+    if key == "field_policies" and not isinstance(value, dict):
+        return bad("a dict of field name to a policy")
     return True
 
 

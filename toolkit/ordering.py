@@ -74,6 +74,7 @@ def _expression(
     shown = f"{path}.{builder.display(name)}"
     if name not in spec.orderable:
         raise BadUserInput(f"Argument '{shown}' is not an orderable field.", argument=shown)
+    builder.require_visible(model, name, shown)
     fs = spec.fields[name]
     if fs.kind == Kind.TO_ONE:
         return _expression(builder, fs.related_model, value, f"{prefix}{name}__", shown)

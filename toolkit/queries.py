@@ -68,8 +68,11 @@ def root_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphene.F
     aggregate_type, group_enum = build_aggregate_types(builder, spec)
 
     def resolve_aggregate(root: Any, info: Any, where=None, group_by=None) -> AggregateResult:
+        keys = group_keys(group_by)
+        for key in keys:
+            builder.require_visible(model, key, builder.display("group_by"))
         queryset = builder.filtered(model, builder.queryset(model), where)
-        return AggregateResult(builder, spec, queryset, group_keys(group_by), selected_field_names(info))
+        return AggregateResult(builder, spec, queryset, keys, selected_field_names(info))
 
     aggregate_args: dict[str, Any] = {"where": _filtering_arguments(builder, spec)["where"]}
     if group_enum is not None:

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRel, GenericRelation
 from django.db import models
 
@@ -23,6 +24,8 @@ from toolkit.options import ALL, ModelOptions, Problem, model_label, resolve_opt
 from toolkit.validation import name_problems, settings_problems, unknown_model_options
 
 AnyField = models.Field | models.ForeignObjectRel | GenericForeignKey
+#: Fields of the user model only the server (or Django's auth views) set.
+USER_SERVER_FIELDS = frozenset({"is_active", "last_login", "date_joined"})
 
 
 @dataclass
@@ -90,12 +93,18 @@ class ModelSpec:
         generic_keys = {
             f.fk_field for f in self.model._meta.private_fields if isinstance(f, GenericForeignKey)
         }
+        protected = set(get_config()["MASS_ASSIGNMENT_PROTECTED"]) | set(self.options.server_fields)
+        if self.model is get_user_model():
+            protected |= USER_SERVER_FIELDS
+        if self.options.owner_field:
+            protected.add(self.options.owner_field)
         for name, fs in self.fields.items():
             f = fs.field
             if (
                 name in self.options.read_only_fields
                 or fs.kind in (Kind.ID, Kind.FILE)
                 or name in generic_keys
+                or name in protected
             ):
                 continue
             if fs.kind == Kind.GENERIC_FK:
@@ -233,6 +242,37 @@ def build_registry() -> ExposureRegistry:
     return ExposureRegistry(specs=specs, problems=problems)
 
 
+def security_problems(spec: ModelSpec, candidates: dict[str, Any]) -> list[Problem]:
+    """Policies, scope, field policies, owner and server fields must name usable things."""
+    from toolkit.security.policies import PolicyError, check_policy, resolve_callable
+
+    problems = []
+    opts = spec.options
+
+    def bad(message: str) -> None:
+        problems.append(Problem("toolkit.E009", f"{spec.label}: {message}", obj=spec.model))
+
+    try:
+        check_policy(opts.read_policy, "'read_policy'")
+        if opts.scope is not None:
+            resolve_callable(opts.scope, "'scope'")
+        for name, rule in opts.field_policies.items():
+            if name not in candidates:
+                bad(f"'field_policies' names field '{name}', which does not exist on the model.")
+            policy = rule.get("policy", "staff") if isinstance(rule, dict) else rule
+            check_policy(policy, f"'field_policies' of '{name}'")
+    except PolicyError as exc:
+        bad(str(exc))
+    for name in opts.server_fields:
+        if name not in candidates:
+            bad(f"'server_fields' names field '{name}', which does not exist on the model.")
+    if opts.owner_field is not None:
+        field = candidates.get(opts.owner_field)
+        if not (isinstance(field, models.ForeignKey) and field.related_model is get_user_model()):
+            bad(f"'owner_field' must name a foreign key to the user model, got '{opts.owner_field}'.")
+    return problems
+
+
 def _type_names(options: dict[type[models.Model], ModelOptions]) -> dict[type[models.Model], str]:
     """Model names, with the app label as prefix where two apps share a model name."""
     counts: dict[str, int] = {}
@@ -275,6 +315,7 @@ def _resolve_fields(
         "regex_fields",
     ):
         unknown(option, getattr(opts, option), candidates)
+    problems += security_problems(spec, candidates)
     if opts.version_field is not None:
         f = candidates.get(opts.version_field)
         if f is None:

@@ -1,11 +1,14 @@
-"""The validation rules every document goes through (graphql-core's, with one refinement)."""
+"""The validation rules every document goes through: graphql-core's (with one refinement), no
+introspection when ``TOOLKIT["INTROSPECTION"]`` is off, and the query limits."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError, ValueNode, specified_rules
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, ValueNode, specified_rules
 from graphql import ValuesOfCorrectTypeRule as BaseValuesOfCorrectTypeRule
+
+from toolkit.conf import get_config
 
 
 class ValuesOfCorrectTypeRule(BaseValuesOfCorrectTypeRule):
@@ -32,3 +35,20 @@ class ValuesOfCorrectTypeRule(BaseValuesOfCorrectTypeRule):
 VALIDATION_RULES: tuple[Any, ...] = tuple(
     ValuesOfCorrectTypeRule if rule is BaseValuesOfCorrectTypeRule else rule for rule in specified_rules
 )
+
+
+def validation_rules(user: Any = None) -> tuple[Any, ...]:
+    """The rules for a document sent by ``user`` (limits may differ per role)."""
+    from toolkit.security import limits
+
+    rules = list(VALIDATION_RULES)
+    if not get_config()["INTROSPECTION"]:
+        rules.append(NoSchemaIntrospectionCustomRule)  # __typename still works
+    rules += limits.validation_rules(limits.limits_for(user))
+    return tuple(rules)
+
+
+def hide_suggestions() -> bool:
+    """Leave "Did you mean ...?" out of errors (by default whenever introspection is off)."""
+    configured = get_config()["HIDE_SUGGESTIONS"]
+    return not get_config()["INTROSPECTION"] if configured is None else bool(configured)

@@ -18,7 +18,7 @@ from graphene.utils.str_converters import to_camel_case
 from graphene_django.converter import EnumValueField, convert_choice_field_to_enum
 
 from toolkit.conf import config_fingerprint, get_config
-from toolkit.exceptions import BadUserInput, ConfigurationError
+from toolkit.exceptions import BadUserInput, ConfigurationError, Forbidden
 from toolkit.fieldkinds import Kind
 from toolkit.filters.build import WhereCompiler
 from toolkit.filters.inputs import build_relation_filter, build_where_input
@@ -29,6 +29,8 @@ from toolkit.naming import pascal_case
 from toolkit.ordering import apply_ordering, build_order_input
 from toolkit.pagination import check_offset, check_size
 from toolkit.registry import ExposureRegistry, ModelSpec, build_registry
+from toolkit.security.context import current_user
+from toolkit.security.policies import READ, can_see_field, scoped
 from toolkit.types import converters  # noqa: F401  (registers our converters)
 from toolkit.types.converters import ToolkitRegistry
 from toolkit.types.objects import build_interface, build_object_type
@@ -142,9 +144,24 @@ class SchemaBuilder:
         return build_generic_union(self, owner.type_name, field, targets)
 
     # -- the data path ------------------------------------------------------------------------
-    def queryset(self, model: type[models.Model]) -> models.QuerySet:
-        """Every read of ``model`` starts here (root lists, lookups, relation sub-queries)."""
-        return model._default_manager.all()
+    def queryset(self, model: type[models.Model], action: str = READ) -> models.QuerySet:
+        """Every access to ``model`` starts here (root lists, lookups, relation sub-queries,
+        mutation lookups): the caller's read policy and the model's scope apply."""
+        return scoped(self.spec(model), model._default_manager.all(), current_user(), action)
+
+    def restrict(self, model: type[models.Model], queryset: models.QuerySet) -> models.QuerySet:
+        """The same rules on a queryset that did not start at :meth:`queryset` (a related manager)."""
+        return scoped(self.spec(model), queryset, current_user(), READ)
+
+    def can_see(self, model: type[models.Model], field_name: str) -> bool:
+        return can_see_field(self.spec(model), field_name, current_user())
+
+    def require_visible(self, model: type[models.Model], field_name: str, argument: str) -> None:
+        """Filtering, ordering or grouping on a field reveals it: only for those who may see it."""
+        if not self.can_see(model, field_name):
+            raise Forbidden(
+                f"Argument '{argument}' uses a field you may not see.", extensions={"argument": argument}
+            )
 
     def filtered(
         self, model: type[models.Model], queryset: models.QuerySet, where: Any, argument: str = "where"
@@ -200,6 +217,7 @@ class SchemaBuilder:
         from toolkit.mutations.fields import mutation_fields
         from toolkit.mutations.methods import method_fields
         from toolkit.queries import root_fields
+        from toolkit.security import auth_schema
 
         specs = list(self.exposure.specs.values())
         for spec in specs:
@@ -219,8 +237,11 @@ class SchemaBuilder:
             attrs["empty"] = graphene.Boolean(
                 name="_empty", description="Nothing is exposed: see TOOLKIT['APPS']."
             )
-        query = type("Query", (graphene.ObjectType,), attrs)
         mutations: dict[str, Any] = {}
+        if self.config["AUTH_MUTATIONS"]:
+            attrs.update(auth_schema.query_fields())
+            mutations.update(auth_schema.mutation_fields())
+        query = type("Query", (graphene.ObjectType,), attrs)
         if self.config["MUTATIONS"]:
             for spec in specs:
                 if spec.writable_model:

@@ -13,6 +13,7 @@ from toolkit.fieldkinds import Kind
 from toolkit.filters.operators import RESERVED_NAMES
 from toolkit.naming import is_valid_graphql_name, pascal_case
 from toolkit.options import Problem
+from toolkit.security.policies import BUILTIN_POLICIES
 
 if TYPE_CHECKING:
     from toolkit.registry import ModelSpec
@@ -88,9 +89,24 @@ def settings_problems(config: Any) -> list[Problem]:
             problems.append(
                 Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a positive integer, got {value!r}.')
             )
-    for key in ("MUTATIONS",):
+    for key in ("MUTATIONS", "INTROSPECTION"):
         if not isinstance(config[key], bool):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be True or False.'))
+    if config["HIDE_SUGGESTIONS"] not in (None, True, False):
+        problems.append(Problem("toolkit.E004", 'TOOLKIT["HIDE_SUGGESTIONS"] must be None, True or False.'))
+    if config["DEFAULT_READ_POLICY"] not in BUILTIN_POLICIES:
+        problems.append(
+            Problem(
+                "toolkit.E004",
+                f'TOOLKIT["DEFAULT_READ_POLICY"] must be one of {", ".join(BUILTIN_POLICIES)}, '
+                f"got {config['DEFAULT_READ_POLICY']!r}.",
+            )
+        )
+    value = config["MASS_ASSIGNMENT_PROTECTED"]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        problems.append(
+            Problem("toolkit.E004", 'TOOLKIT["MASS_ASSIGNMENT_PROTECTED"] must be a list of strings.')
+        )
     problems += lifecycle_problems(config)
     return problems
 

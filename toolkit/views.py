@@ -7,9 +7,11 @@ exempt from Django's cookie-based CSRF check. GET serves queries (and GraphiQL w
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -28,8 +30,11 @@ from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_o
 from toolkit import errors
 from toolkit.conf import get_config
 from toolkit.mutations.execution import MutationExecutionContext
-from toolkit.rules import VALIDATION_RULES
+from toolkit.rules import hide_suggestions, validation_rules
 from toolkit.schema import get_schema
+from toolkit.security import audit, limits, ratelimit, tokens
+from toolkit.security.context import acting_as
+from toolkit.security.ratelimit import client_ip
 
 JSON_CONTENT_TYPES = ("application/json", "application/graphql")
 
@@ -53,7 +58,7 @@ class GraphQLView(BaseGraphQLView):
         self.graphiql = False
         self.subscription_path = None
         self.execution_context_class = MutationExecutionContext
-        self.validation_rules = VALIDATION_RULES
+        self.validation_rules = None  # per request: toolkit.rules.validation_rules(user)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST" and self.get_content_type(request) not in JSON_CONTENT_TYPES:
@@ -68,9 +73,48 @@ class GraphQLView(BaseGraphQLView):
                 },
                 status=415,
             )
+        try:
+            raw_token = tokens.bearer_token(request)
+            if raw_token is not None:  # a token, when present, must be valid: no fallback to anonymous
+                request.user = tokens.user_for_access_token(raw_token)
+        except tokens.InvalidToken as exc:
+            audit.record("token_rejected", user=AnonymousUser(), reason=exc.message, ip=client_ip(request))
+            response = JsonResponse(
+                {"errors": [{"message": exc.message, "extensions": {"code": "UNAUTHENTICATED"}}]}, status=401
+            )
+            response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return response
         self.schema = get_schema()
         self.graphiql = graphiql_enabled()
-        return super().dispatch(request, *args, **kwargs)
+        with acting_as(getattr(request, "user", None)):
+            try:
+                self.batch = self._is_batch(request)
+            except ViewError as exc:
+                return exc.as_response()
+            return super().dispatch(request, *args, **kwargs)
+
+    def _is_batch(self, request: HttpRequest) -> bool:
+        """A JSON array body is a batch of operations (bounded by the limits)."""
+        if request.method != "POST" or self.get_content_type(request) != "application/json":
+            return False
+        body = request.body.lstrip()
+        if not body.startswith(b"["):
+            return False
+        limit = limits.limits_for(getattr(request, "user", None)).max_batch
+        try:
+            count = len(json.loads(body))
+        except ValueError:
+            return False  # reported as invalid JSON by the body parser
+        if limit == 0:
+            raise ViewError(400, "BAD_REQUEST", "Batched requests are not accepted.")
+        if count > limit:
+            raise ViewError(
+                400,
+                "GRAPHQL_VALIDATION_FAILED",
+                f"The batch has {count} operations; the limit is {limit}.",
+                limit="batch",
+            )
+        return True
 
     def execute_graphql_request(
         self,
@@ -90,10 +134,15 @@ class GraphQLView(BaseGraphQLView):
         if operation_name is not None and not isinstance(operation_name, str):
             raise HttpError(HttpResponseBadRequest("operationName must be a string."))
         schema = self.schema.graphql_schema
+        user = getattr(request, "user", None)
+        caller_limits = limits.limits_for(user)
+        too_large = limits.check_document_size(query, caller_limits)
+        if too_large is not None:
+            return ExecutionResult(errors=[too_large])
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=caller_limits.max_tokens)
         except GraphQLError as error:
-            return ExecutionResult(errors=[errors.parse_error(error)])
+            return ExecutionResult(errors=[limits.token_error(error) or errors.parse_error(error)])
 
         operation = get_operation_ast(document, operation_name)
         if (
@@ -110,10 +159,21 @@ class GraphQLView(BaseGraphQLView):
             )
 
         validation_errors = validate(
-            schema, document, self.validation_rules, graphene_settings.MAX_VALIDATION_ERRORS
+            schema,
+            document,
+            validation_rules(user),
+            graphene_settings.MAX_VALIDATION_ERRORS,
+            hide_suggestions=hide_suggestions(),
         )
         if validation_errors:
+            audit.record_limit_errors(validation_errors)
             return ExecutionResult(errors=errors.validation_errors(document, validation_errors))
+        try:
+            ratelimit.check_request(
+                request, limits.operation_cost(schema, document, variables, operation_name)
+            )
+        except ratelimit.RateLimited as exc:
+            raise ViewError(429, "RATE_LIMITED", exc.message, retry_after=exc.retry_after) from None
 
         result = execute(
             schema,
@@ -139,6 +199,30 @@ class GraphQLView(BaseGraphQLView):
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
+        if isinstance(error, ViewError):
+            return error.formatted()
         if isinstance(error, HttpError):
             return {"message": error.message, "extensions": {"code": "BAD_REQUEST"}}
         return errors.format_error(error)
+
+
+class ViewError(HttpError):
+    """A refusal before execution, with its HTTP status and ``extensions.code``."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: int | None = None, **extensions: Any
+    ) -> None:
+        response = HttpResponse(status=status, content_type="application/json")
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+            extensions["retryAfter"] = retry_after
+        super().__init__(response, message)
+        self.code = code
+        self.extensions = extensions
+
+    def formatted(self) -> dict[str, Any]:
+        return {"message": self.message, "extensions": {"code": self.code, **self.extensions}}
+
+    def as_response(self) -> HttpResponse:
+        self.response.content = json.dumps({"errors": [self.formatted()]})
+        return self.response

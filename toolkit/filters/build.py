@@ -59,6 +59,7 @@ class WhereCompiler:
             if key in COMBINATORS:
                 parts.append(self._combine(model, key, value, shown))
             elif key in spec.fields and key in spec.filterable:
+                self.builder.require_visible(model, key, shown)
                 parts.append(self._field(model, spec.fields[key], value, shown))
             else:
                 raise BadUserInput(f"Argument '{shown}' is not a filterable field.", argument=shown)

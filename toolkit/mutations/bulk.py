@@ -26,6 +26,8 @@ from toolkit.mutations.errors import ALL, ErrorList, FieldError
 from toolkit.mutations.uniqueness import unique_errors
 from toolkit.mutations.writer import Writer
 from toolkit.permissions import model_permission, require
+from toolkit.security import audit
+from toolkit.security.policies import CHANGE, DELETE
 
 if TYPE_CHECKING:
     from toolkit.registry import ModelSpec
@@ -53,8 +55,18 @@ def _check_size(count: int, argument: str) -> None:
         )
 
 
-def _payload(spec: ModelSpec, results: list[ItemResult], atomic: bool) -> dict[str, Any]:
+def _payload(spec: ModelSpec, results: list[ItemResult], atomic: bool, operation: str) -> dict[str, Any]:
     all_ok = all(not r.errors for r in results)
+    audit.record(
+        "mutation",
+        model=spec.label,
+        operation=operation,
+        object_ids=[str(r.instance.pk) for r in results if r.instance is not None and not r.errors],
+        items=len(results),
+        failed_items=[r.index for r in results if r.errors],
+        atomic=atomic,
+        ok=all_ok,
+    )
     return {
         "ok": all_ok,
         "results": [r.as_payload(spec, not r.errors and (all_ok or not atomic)) for r in results],
@@ -73,7 +85,7 @@ def create(builder: SchemaBuilder, info: Any, spec: ModelSpec, inputs: list[dict
             results = _each(builder, info, inputs, lambda writer, data: writer.create(spec.model, data))
         if atomic and any(r.errors for r in results):
             transaction.set_rollback(True)
-    return _payload(spec, results, atomic)
+    return _payload(spec, results, atomic, "bulk_create")
 
 
 def _each(builder: SchemaBuilder, info: Any, items: list, write: Any) -> list[ItemResult]:
@@ -207,14 +219,14 @@ def update(builder: SchemaBuilder, info: Any, spec: ModelSpec, items: list[dict]
             )
         if atomic and any(r.errors for r in results):
             transaction.set_rollback(True)
-    return _payload(spec, results, atomic)
+    return _payload(spec, results, atomic, "bulk_update")
 
 
 def _update_one(builder: SchemaBuilder, writer: Writer, spec: ModelSpec, item: dict) -> Any:
-    instance = writer.fetch(spec.model, item["id"], "id")
+    instance = writer.fetch(spec.model, item["id"], "id", action=CHANGE)
     if instance is None:
         return None
-    instance = builder.queryset(spec.model).select_for_update().get(pk=instance.pk)
+    instance = builder.queryset(spec.model, CHANGE).select_for_update().get(pk=instance.pk)
     return writer.update(instance, item["input"])
 
 
@@ -223,13 +235,15 @@ def _fast_update(
 ) -> list[ItemResult] | None:
     results = [ItemResult(i) for i in range(len(items))]
     lookup = Writer(builder)
-    found = lookup.fetch_many(spec.model, [item["id"] for item in items], "id")
+    found = lookup.fetch_many(spec.model, [item["id"] for item in items], "id", action=CHANGE)
     if found is None:  # unknown ids: per-row updates report them item by item
         return None
     rows = dict(enumerate(found))
     if len({row.pk for row in rows.values()}) != len(rows):
         return None  # the same row twice: per-row updates apply them in order
-    locked = builder.queryset(spec.model).select_for_update().in_bulk([row.pk for row in rows.values()])
+    locked = (
+        builder.queryset(spec.model, CHANGE).select_for_update().in_bulk([row.pk for row in rows.values()])
+    )
     instances = {index: locked[row.pk] for index, row in rows.items()}
     known = _prefetch_links(builder, spec, [item["input"] for item in items])
     changed: set[str] = set()
@@ -275,13 +289,13 @@ def delete(builder: SchemaBuilder, info: Any, spec: ModelSpec, ids: list) -> dic
     _check_size(len(ids), "ids")
     writer = Writer(builder)
     with transaction.atomic():
-        rows = writer.fetch_many(spec.model, ids, "ids")
+        rows = writer.fetch_many(spec.model, ids, "ids", action=DELETE)
         deleted: list[Any] = []
         if rows is not None:
             pks = list(dict.fromkeys(row.pk for row in rows))
             try:
                 with transaction.atomic():
-                    builder.queryset(spec.model).filter(pk__in=pks).delete()
+                    builder.queryset(spec.model, DELETE).filter(pk__in=pks).delete()
                 deleted = pks
             except (models.ProtectedError, models.RestrictedError) as exc:
                 blockers = sorted({str(type(o)._meta.verbose_name_plural) for o in exc.args[1]})
@@ -291,4 +305,12 @@ def delete(builder: SchemaBuilder, info: Any, spec: ModelSpec, ids: list) -> dic
         if writer.errors:
             transaction.set_rollback(True)
             deleted = []
+    audit.record(
+        "mutation",
+        model=spec.label,
+        operation="bulk_delete",
+        object_ids=[str(pk) for pk in deleted],
+        ok=not writer.errors,
+        error_codes=sorted({e.code for e in writer.errors.items}),
+    )
     return {"ok": not writer.errors, "deleted_ids": deleted, "errors": writer.errors.items}

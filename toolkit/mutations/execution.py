@@ -1,4 +1,8 @@
-"""Each root mutation field runs in its own transaction, rolled back when it fails or is a dry run.
+"""The toolkit's execution context: the caller for every data access, and one transaction per
+root mutation field, rolled back when it fails or is a dry run.
+
+The caller (``context_value.user``) becomes :func:`toolkit.security.context.current_user` for the
+whole operation, so scoping applies on every path even when the schema is executed from Python.
 
 graphql-core resolves a mutation's payload (``book { authors { name } }``) after the resolver
 returns; wrapping the whole field, payload included, lets ``dryRun`` return the objects as if they
@@ -13,6 +17,8 @@ from typing import Any
 
 from django.db import transaction
 from graphql import ExecutionContext
+
+from toolkit.security.context import acting_as, user_of
 
 
 @dataclass
@@ -34,7 +40,14 @@ def defer_rollback() -> bool:
 
 
 class MutationExecutionContext(ExecutionContext):
-    """graphql-core's execution, with one transaction per root mutation field."""
+    """graphql-core's execution, as the request's user, with one transaction per root mutation field."""
+
+    def execute_operation(self, operation: Any, root_value: Any) -> Any:
+        user = user_of(self.context_value)
+        if user is None:
+            return super().execute_operation(operation, root_value)
+        with acting_as(user):
+            return super().execute_operation(operation, root_value)
 
     def execute_field(self, parent_type: Any, source: Any, field_nodes: Any, path: Any) -> Any:
         if path.prev is not None or parent_type is not self.schema.mutation_type:

@@ -13,12 +13,36 @@ from toolkit.mutations.execution import defer_rollback
 from toolkit.mutations.payloads import BulkDeletePayload, DeletePayload, bulk_payload, model_payload
 from toolkit.mutations.writer import Writer
 from toolkit.permissions import model_permission, require
+from toolkit.security import audit
+from toolkit.security.policies import CHANGE, DELETE
 
 if TYPE_CHECKING:
     from toolkit.registry import ModelSpec
     from toolkit.schema import SchemaBuilder
 
 DRY_RUN_HELP = "Validate and run everything, return the result, then roll it all back."
+
+
+def audited(
+    spec: ModelSpec,
+    operation: str,
+    ok: bool,
+    ids: list[Any],
+    data: Any,
+    errors: ErrorList,
+    dry_run: bool = False,
+) -> None:
+    """One audit event per mutation: who (from the context), what, which fields, the result."""
+    audit.record(
+        "mutation",
+        model=spec.label,
+        operation=operation,
+        object_ids=[str(i) for i in ids if i is not None],
+        fields=sorted(data) if isinstance(data, dict) else None,
+        ok=ok,
+        error_codes=sorted({e.code for e in errors.items}),
+        dry_run=dry_run,
+    )
 
 
 def payload(spec: ModelSpec, ok: bool, instance: Any, errors: ErrorList) -> dict[str, Any]:
@@ -38,10 +62,10 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
     name = spec.type_name
     model_payload_type = model_payload(builder, spec)
 
-    def lookup(writer: Writer, raw_id: Any, *, lock: bool = False) -> Any:
-        instance = writer.fetch(model, raw_id, "id")
-        if instance is not None and lock:  # hold the row until the write commits
-            instance = builder.queryset(model).select_for_update().get(pk=instance.pk)
+    def lookup(writer: Writer, raw_id: Any, action: str) -> Any:
+        instance = writer.fetch(model, raw_id, "id", action=action)
+        if instance is not None and action == CHANGE:  # hold the row until the write commits
+            instance = builder.queryset(model, action).select_for_update().get(pk=instance.pk)
         return instance
 
     def resolve_create(root: Any, info: Any, input: dict, dry_run: bool = False) -> dict:
@@ -50,27 +74,30 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
         with transaction.atomic():
             instance = writer.create(model, input)
             ok = finish(writer, dry_run)
+        audited(spec, "create", ok, [getattr(instance, "pk", None)], input, writer.errors, dry_run)
         return payload(spec, ok, instance, writer.errors)
 
     def resolve_update(root: Any, info: Any, id: Any, input: dict, dry_run: bool = False) -> dict:
         require(info, model_permission(model, "change"))
         writer = Writer(builder, info)
         with transaction.atomic():
-            instance = lookup(writer, id, lock=True)
+            instance = lookup(writer, id, CHANGE)
             if instance is not None:
                 writer.update(instance, input)
             ok = finish(writer, dry_run)
+        audited(spec, "update", ok, [id], input, writer.errors, dry_run)
         return payload(spec, ok, instance, writer.errors)
 
     def resolve_delete(root: Any, info: Any, id: Any) -> dict:
         require(info, model_permission(model, "delete"))
         writer = Writer(builder, info)
         with transaction.atomic():
-            instance = lookup(writer, id)
+            instance = lookup(writer, id, DELETE)
             deleted_id = instance.pk if instance is not None else None
             if instance is not None:
                 writer.delete(instance)
             ok = finish(writer, dry_run=False)
+        audited(spec, "delete", ok, [id], None, writer.errors)
         return {"ok": ok, "deleted_id": deleted_id if ok else None, "errors": writer.errors.items}
 
     create_input = builder.create_input(model)

@@ -29,6 +29,8 @@ from toolkit.mutations.payloads import error_list
 from toolkit.mutations.writer import Writer
 from toolkit.naming import pascal_case
 from toolkit.permissions import model_permission, require
+from toolkit.security import audit
+from toolkit.security.policies import CHANGE
 from toolkit.types.scalars import JSON, Duration
 
 if TYPE_CHECKING:
@@ -140,7 +142,7 @@ def method_field(
     def resolve(root: Any, info: Any, id: Any, **kwargs: Any) -> dict[str, Any]:
         require(info, permission if not callable(permission) else lambda user, _: True)
         writer = Writer(builder, info)
-        instance = writer.fetch(spec.model, id, "id")
+        instance = writer.fetch(spec.model, id, "id", action=CHANGE)
         if instance is not None and callable(permission):
             require(info, permission, instance)
         result, errors = None, writer.errors
@@ -151,6 +153,15 @@ def method_field(
                 instance.refresh_from_db()  # what is stored now (a failed call was rolled back)
             except spec.model.DoesNotExist:
                 instance = None
+        audit.record(
+            "mutation",
+            model=spec.label,
+            operation=method_name,
+            object_ids=[str(id)],
+            fields=sorted(kwargs),
+            ok=not errors,
+            error_codes=sorted({e.code for e in errors.items}),
+        )
         return {"ok": not errors, "result": result, spec.singular: instance, "errors": errors.items}
 
     return graphene.Field(

@@ -22,6 +22,8 @@ from toolkit.ids import to_pk
 from toolkit.mutations.errors import ALL, ErrorList, join
 from toolkit.mutations.inputs import concurrency_key, generic_members, relation_kind, through_model
 from toolkit.permissions import model_permission, require
+from toolkit.security.context import current_user
+from toolkit.security.policies import CHANGE, DELETE, READ
 
 if TYPE_CHECKING:
     from toolkit.registry import FieldSpec, ModelSpec
@@ -77,6 +79,8 @@ class Writer:
         fixed = fixed or {}
         for name, value in fixed.items():
             setattr(instance, name, value)
+        if spec.options.owner_field:  # the server sets the owner; clients cannot
+            setattr(instance, spec.options.owner_field, current_user())
         relations, rejected = self.assign(spec, instance, data, path, fixed)
         skip = self.require_fields(spec, data, path, fixed)
         unsaved_links = {name for name, value in fixed.items() if getattr(value, "pk", None) is None}
@@ -114,13 +118,23 @@ class Writer:
             return False
         return True
 
-    def fetch(self, model: type[models.Model], raw_id: Any, path: str, **filters: Any) -> Any:
-        """The row with id ``raw_id`` visible to the caller, or None with an error at ``path``."""
-        found = self.fetch_many(model, [raw_id], path, indexed=False, **filters)
+    def fetch(
+        self, model: type[models.Model], raw_id: Any, path: str, *, action: str = READ, **filters: Any
+    ) -> Any:
+        """The row with id ``raw_id`` the caller may reach for ``action``, or None with an error
+        at ``path`` (a row they may not reach reads as not existing)."""
+        found = self.fetch_many(model, [raw_id], path, indexed=False, action=action, **filters)
         return found[0] if found else None
 
     def fetch_many(
-        self, model: type[models.Model], raw_ids: list, path: str, *, indexed: bool = True, **filters: Any
+        self,
+        model: type[models.Model],
+        raw_ids: list,
+        path: str,
+        *,
+        indexed: bool = True,
+        action: str = READ,
+        **filters: Any,
     ) -> list | None:
         """Rows for ``raw_ids`` in the given order; None (with errors) if any is unknown."""
         spec = self.builder.spec(model)
@@ -130,10 +144,12 @@ class Writer:
                 pks.append(to_pk(model._meta.pk, raw))
             except ValueError:
                 pks.append(_INVALID)
-        by_pk = {pk: self.known[(model, pk)] for pk in pks if not filters and (model, pk) in self.known}
+        cached = not filters and action == READ
+        by_pk = {pk: self.known[(model, pk)] for pk in pks if cached and (model, pk) in self.known}
         missing = [pk for pk in pks if pk is not _INVALID and pk not in by_pk]
         if missing:
-            by_pk |= {row.pk: row for row in self.builder.queryset(model).filter(pk__in=missing, **filters)}
+            rows = self.builder.queryset(model, action).filter(pk__in=missing, **filters)
+            by_pk |= {row.pk: row for row in rows}
         ok = True
         for index, (raw, pk) in enumerate(zip(raw_ids, pks, strict=True)):
             where = join(path, index) if indexed else path
@@ -308,8 +324,9 @@ class Writer:
     def _many(self, instance: models.Model, fs: FieldSpec, ops: dict, path: str, saved: bool) -> None:
         target = fs.related_model
         through_defaults = self._through_defaults(fs, ops.get("through"), join(path, "through"))
+        # A link changes both sides: the rows linked must be reachable for a change, not just visible.
         linked = {
-            op: self.fetch_many(target, ops[op], join(path, op))
+            op: self.fetch_many(target, ops[op], join(path, op), action=CHANGE)
             for op in ("set", "remove", "add")
             if ops.get(op) is not None
         }
@@ -320,8 +337,10 @@ class Writer:
         if not (saved and self.writing):
             return
         manager = getattr(instance, fs.name)
-        if "set" in linked:
-            manager.set(linked["set"], through_defaults=through_defaults)
+        if "set" in linked:  # replace only the links the caller could have removed one by one
+            keep = {row.pk for row in linked["set"]}
+            manager.remove(*[row for row in self._reachable(target, manager) if row.pk not in keep])
+            manager.add(*linked["set"], through_defaults=through_defaults)
         if "remove" in linked:
             manager.remove(*linked["remove"])
         if linked.get("add") or created:
@@ -346,16 +365,20 @@ class Writer:
             self.permit(child_model, "change", path)  # re-linking changes the child rows
         mine = {link.name: instance} if instance.pk is not None else {"pk__in": []}
         attached = {
-            op: self.fetch_many(child_model, ops[op], join(path, op))
+            op: self.fetch_many(child_model, ops[op], join(path, op), action=CHANGE)
             for op in ("set", "add", "remove")
             if ops.get(op) is not None
         }
         updated = [
-            (self.fetch(child_model, item["id"], join(path, "update", i, "id"), **mine), item, i)
+            (
+                self.fetch(child_model, item["id"], join(path, "update", i, "id"), action=CHANGE, **mine),
+                item,
+                i,
+            )
             for i, item in enumerate(ops.get("update") or [])
         ]
         deleted = (
-            self.fetch_many(child_model, ops["delete"], join(path, "delete"), **mine)
+            self.fetch_many(child_model, ops["delete"], join(path, "delete"), action=DELETE, **mine)
             if ops.get("delete")
             else []
         )
@@ -370,13 +393,21 @@ class Writer:
             return
         manager = getattr(instance, fs.name)
         if attached.get("set") is not None:
-            manager.set(attached["set"], bulk=False)
+            keep = {child.pk for child in attached["set"]}
+            detach = [child for child in self._reachable(child_model, manager) if child.pk not in keep]
+            if detach:
+                manager.remove(*detach, bulk=False)
+            manager.add(*attached["set"], bulk=False)
         if attached.get("remove"):
             manager.remove(*attached["remove"], bulk=False)
         if attached.get("add"):
             manager.add(*attached["add"], bulk=False)
         for child in deleted or []:
             self.delete(child, join(path, "delete"))
+
+    def _reachable(self, model: type[models.Model], manager: Any) -> models.QuerySet:
+        """The rows of a relation the caller may change (``set`` leaves the others alone)."""
+        return self.builder.queryset(model, CHANGE).filter(pk__in=manager.values("pk"))
 
     def _refuse_detaching(self, instance: models.Model, fs: FieldSpec, attached: dict, path: str) -> None:
         """Children whose link is required cannot be detached, only deleted."""

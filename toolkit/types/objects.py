@@ -12,6 +12,8 @@ from graphene_django.types import construct_fields
 from graphene_django.utils import get_model_fields
 
 from toolkit.fieldkinds import Kind
+from toolkit.security.context import current_user
+from toolkit.security.policies import field_rule
 from toolkit.types.relations import count_field
 
 if TYPE_CHECKING:
@@ -51,6 +53,32 @@ def _in_model_order(spec: ModelSpec, fields: dict[str, Any]) -> None:
     fields.update(ordered)
 
 
+def _apply_field_policies(spec: ModelSpec, fields: dict[str, Any]) -> None:
+    """Fields with a visibility rule become nullable and resolve to null (or a masked value)
+    for callers the rule does not admit."""
+    for name in spec.options.field_policies:
+        field = fields.get(name)
+        if field is None or isinstance(field, graphene.Dynamic):
+            continue  # relations are governed by the related model's policy and scope
+        rule = field_rule(spec, name)
+        field_type = field.type.of_type if isinstance(field.type, graphene.NonNull) else field.type
+        fields[name] = field.__class__(
+            field_type,
+            resolver=_guarded(spec, name, rule, field.resolver),
+            description=field.description,
+        )
+
+
+def _guarded(spec: ModelSpec, name: str, rule: Any, resolver: Any) -> Any:
+    def resolve(root: Any, info: Any, **kwargs: Any) -> Any:
+        value = resolver(root, info, **kwargs) if resolver else getattr(root, name, None)
+        if rule.applies_to(current_user(), spec.model):
+            return value
+        return rule.hidden_value(value)
+
+    return resolve
+
+
 def build_object_type(builder: SchemaBuilder, spec: ModelSpec) -> type[DjangoObjectType]:
     own, extra = _split_fields(spec)
     meta = type(
@@ -69,6 +97,7 @@ def build_object_type(builder: SchemaBuilder, spec: ModelSpec) -> type[DjangoObj
     object_type = type(
         spec.type_name, (DjangoObjectType,), {"Meta": meta, **_extra_attrs(builder, spec, extra)}
     )
+    _apply_field_policies(spec, object_type._meta.fields)
     _in_model_order(spec, object_type._meta.fields)
     return object_type
 
@@ -80,6 +109,7 @@ def build_interface(builder: SchemaBuilder, spec: ModelSpec) -> type[graphene.In
         construct_fields(spec.model, builder.registry, own, None), _as=graphene.Field
     )
     fields.update(yank_fields_from_attrs(_extra_attrs(builder, spec, extra), _as=graphene.Field))
+    _apply_field_policies(spec, fields)
     _in_model_order(spec, fields)
 
     def resolve_type(cls: Any, instance: Any, info: Any) -> Any:

@@ -10,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from toolkit.naming import pascal_case
-from toolkit.types.polymorphism import downcast
+from toolkit.security.policies import is_restricted
 
 if TYPE_CHECKING:
     from toolkit.schema import SchemaBuilder
@@ -23,10 +23,10 @@ def attribute_name(field: Any) -> str:
     return field.name
 
 
-def related_rows(root: Any, field: Any) -> Any:
-    """The related queryset of a to-many relation; many-to-many through a model of your own can
-    link the same pair twice (an author with two roles), so those rows are made distinct."""
-    queryset = getattr(root, attribute_name(field)).all()
+def related_rows(builder: SchemaBuilder, root: Any, field: Any) -> Any:
+    """The related rows of a to-many relation the caller may see; many-to-many through a model of
+    your own can link the same pair twice (an author with two roles), so those are made distinct."""
+    queryset = builder.restrict(field.related_model, getattr(root, attribute_name(field)).all())
     through = getattr(field, "through", None) or getattr(
         getattr(field, "remote_field", None), "through", None
     )
@@ -40,18 +40,24 @@ def to_one_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
     if not builder.is_exposed(target):
         return None
     name = attribute_name(field)
-    links = builder.child_links(target)
+    # Rows some callers may not see, or a polymorphic target, are fetched through the builder.
+    checked = bool(builder.child_links(target)) or is_restricted(builder.spec(target))
+    forward = not isinstance(field, models.ForeignObjectRel)
 
     def resolve(root: Any, info: Any) -> Any:
-        try:
-            obj = getattr(root, name)
-        except ObjectDoesNotExist:
-            return None
-        if obj is not None and links:
-            return builder.fetch_by_pk(target, {obj.pk}).get(obj.pk)
-        return obj
+        if checked and forward:
+            pk = getattr(root, field.attname)
+        else:
+            try:
+                obj = getattr(root, name)
+            except ObjectDoesNotExist:
+                return None
+            if not checked or obj is None:
+                return obj
+            pk = obj.pk
+        return builder.fetch_by_pk(target, {pk}).get(pk) if pk is not None else None
 
-    nullable = isinstance(field, models.ForeignObjectRel) or field.null
+    nullable = not forward or field.null or is_restricted(builder.spec(target))
     output = builder.output_type(target)
     description = getattr(field, "help_text", None) or None
     return graphene.Field(
@@ -74,7 +80,7 @@ def to_many_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
         return None
 
     def resolve(root: Any, info: Any, where=None, order_by=None, limit=None, offset=None) -> list:
-        queryset = related_rows(root, field)
+        queryset = related_rows(builder, root, field)
         return builder.list_rows(target, queryset, where=where, order_by=order_by, limit=limit, offset=offset)
 
     return graphene.Field(
@@ -94,7 +100,7 @@ def count_field(builder: SchemaBuilder, field: Any) -> graphene.Dynamic:
             return None
 
         def resolve(root: Any, info: Any, where=None) -> int:
-            queryset = related_rows(root, field)
+            queryset = related_rows(builder, root, field)
             return builder.filtered(target, queryset, where).count()
 
         return graphene.Field(
@@ -116,10 +122,11 @@ def generic_fk_field(builder: SchemaBuilder, field: GenericForeignKey) -> graphe
 
     def resolve(root: Any, info: Any) -> Any:
         obj = getattr(root, field.name)
-        if obj is None:
+        if obj is None or not isinstance(obj, allowed) or not builder.is_exposed(type(obj)):
             return None
-        obj = downcast(obj, builder.child_links(type(obj))) if builder.child_links(type(obj)) else obj
-        return obj if isinstance(obj, allowed) and builder.is_exposed(type(obj)) else None
+        if builder.child_links(type(obj)) or is_restricted(builder.spec(type(obj))):
+            return builder.fetch_by_pk(type(obj), {obj.pk}).get(obj.pk)
+        return obj
 
     return graphene.Field(union, resolver=resolve)
 
