@@ -150,6 +150,8 @@ SIMPLE_JWT = {
 #: ``toolkit/conf.py`` and ``docs/configuration.md``.
 TOOLKIT = {
     "APPS": ["demo"],
+    #: Read results are cached and dropped by model signals (docs/performance.md).
+    "RESULT_CACHE": {"enabled": env.bool("RESULT_CACHE", default=True), "timeout": 300},
     "CLAMD_URL": env.str("CLAMD_URL", default="tcp://127.0.0.1:3310"),
     #: /health/live/ and /health/ready/ (and ``manage.py run_health_checks``); docs/operations.md
     "HEALTH_CHECKS": {

@@ -8,7 +8,7 @@ as one readable line instead of crashing at import time.
 from django.core import checks
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import TOOLKIT, env
 from .checks import check_production_settings
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -21,5 +21,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+#: No introspection (and no "Did you mean ...?" suggestions) in production; __typename still works.
+TOOLKIT = {**TOOLKIT, "INTROSPECTION": False}
 
 checks.register(check_production_settings, checks.Tags.security)

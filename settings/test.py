@@ -3,7 +3,7 @@
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS
+from .base import INSTALLED_APPS, TOOLKIT
 
 #: A test-only app with clashing model names (tests/clash); not exposed unless a test says so.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.clash"]
@@ -12,3 +12,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="toolkit-test-media-")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+#: Tests write through the ORM (QuerySet.update) and roll back: cached results would outlive both.
+#: The result cache has tests of its own (tests/optimizer/test_result_cache.py).
+TOOLKIT = {**TOOLKIT, "RESULT_CACHE": {"enabled": False, "timeout": 300}}

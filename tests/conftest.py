@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client, RequestFactory
 
 from demo.seeding import SIZES, Seeder
 
@@ -41,18 +43,62 @@ class GraphQLResult:
         return self.codes[0]
 
 
-class GraphQLClient:
-    def __init__(self, client: Client) -> None:
-        self.client = client
+#: Every successful query of the suite is run a second time with the query planner off and must
+#: give the same data (TOOLKIT_OPTIMIZER_CHECK=0 skips it).
+OPTIMIZER_CHECK = os.environ.get("TOOLKIT_OPTIMIZER_CHECK", "1") != "0"
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, **extra: Any) -> GraphQLResult:
+
+def assert_optimizer_neutral(query: str, variables: dict[str, Any] | None, user: Any, data: Any) -> None:
+    """Run ``query`` again, unplanned, as ``user``: the planner may only change the SQL."""
+    from graphql import OperationType, get_operation_ast, parse
+
+    import toolkit
+    from toolkit import optimizer
+    from toolkit.mutations.execution import MutationExecutionContext
+
+    operation = get_operation_ast(parse(query))
+    if operation is None or operation.operation != OperationType.QUERY:
+        return
+    request = RequestFactory().post("/graphql/")
+    request.user = user
+    with optimizer.disabled():
+        result = toolkit.get_schema().execute(
+            query,
+            variables=variables,
+            context_value=request,
+            execution_context_class=MutationExecutionContext,
+        )
+    assert not result.errors, result.errors
+    assert json.loads(json.dumps(result.data, default=str)) == data, "the query planner changed a result"
+
+
+class GraphQLClient:
+    def __init__(self, client: Client, user: Any = None) -> None:
+        self.client = client
+        #: The logged-in user, for the optimizer check.
+        self.user = user if user is not None else AnonymousUser()
+
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, check: bool = True, **extra: Any
+    ) -> GraphQLResult:
         payload = {"query": query}
         if variables is not None:
             payload["variables"] = variables
         response = self.client.post(
             "/graphql/", json.dumps(payload), content_type="application/json", **extra
         )
-        return GraphQLResult(response.status_code, response.json())
+        result = GraphQLResult(response.status_code, response.json())
+        token_client = "HTTP_AUTHORIZATION" in getattr(self.client, "defaults", {})
+        if (
+            check
+            and OPTIMIZER_CHECK
+            and result.status == 200
+            and not result.errors
+            and not extra
+            and not token_client
+        ):
+            assert_optimizer_neutral(query, variables, self.user, result.data)
+        return result
 
     def __call__(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         """Run a query that must succeed; returns ``data``."""
@@ -85,7 +131,7 @@ def admin_gql(admin_user: Any, db: None) -> GraphQLClient:
     """A client logged in (session) as a superuser: every permission."""
     client = Client()
     client.force_login(admin_user)
-    return GraphQLClient(client)
+    return GraphQLClient(client, admin_user)
 
 
 @pytest.fixture
@@ -93,9 +139,38 @@ def user_gql(db: None) -> GraphQLClient:
     """A client logged in as a user without any permission."""
     from django.contrib.auth import get_user_model
 
+    user = get_user_model().objects.create_user("plain", "plain@example.com", "pw")
     client = Client()
-    client.force_login(get_user_model().objects.create_user("plain", "plain@example.com", "pw"))
-    return GraphQLClient(client)
+    client.force_login(user)
+    return GraphQLClient(client, user)
+
+
+@pytest.fixture
+def staff_user(db: None) -> Any:
+    """A staff user without any permission (sees staff-only fields, may not write)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("staffer", "staffer@example.com", "pw", is_staff=True)
+
+
+@pytest.fixture
+def staff_gql(staff_user: Any) -> GraphQLClient:
+    """A client logged in (session) as :func:`staff_user`."""
+    client = Client()
+    client.force_login(staff_user)
+    return GraphQLClient(client, staff_user)
+
+
+@pytest.fixture
+def gql_as(db: None) -> Any:
+    """``gql_as(user)``: a client logged in (session) as ``user``."""
+
+    def make(user: Any) -> GraphQLClient:
+        client = Client()
+        client.force_login(user)
+        return GraphQLClient(client, user)
+
+    return make
 
 
 def ids(rows: list[dict[str, Any]]) -> list[int]:

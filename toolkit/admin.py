@@ -1,4 +1,4 @@
-"""Read-only admin pages for the recorded schema versions and health check runs."""
+"""Read-only admin pages for the recorded schema versions, health check runs and audit events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from toolkit.models import HealthCheckRun, SchemaVersion
+from toolkit.models import AuditEvent, HealthCheckRun, SchemaVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,3 +30,20 @@ class SchemaVersionAdmin(ReadOnlyAdmin):
 class HealthCheckRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "check_list", "healthy", "duration")
     list_filter = ("healthy", "check_list")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log: browsable and filterable, never edited or deleted here (see audit.prune)."""
+
+    list_display = ("created_at", "event", "username", "user_id", "ip", "model", "object_ids", "ok")
+    list_filter = ("event", "ok", "model", "created_at")
+    search_fields = ("username", "user_id", "ip", "request_id", "model")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "created_at", "event", "user_id", "username", "ip", "request_id", "model", "object_ids", "ok",
+        "details",
+    )  # fmt: skip
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

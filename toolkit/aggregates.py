@@ -21,6 +21,7 @@ from toolkit.filters.operators import SCALARS
 from toolkit.naming import constant_case
 from toolkit.pagination import check_offset, check_size
 from toolkit.selection import selected_field_names
+from toolkit.types.base import GeneratedObjectType
 from toolkit.types.scalars import Duration
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _statistic_types(spec: ModelSpec) -> dict[str, Any]:
         if attrs:
             object_type = type(
                 f"{spec.type_name}{statistic.capitalize()}Aggregate",
-                (graphene.ObjectType,),
+                (GeneratedObjectType,),
                 {**attrs, "Meta": type("Meta", (), {"description": f"{statistic} per field."})},
             )
             fields[statistic] = graphene.Field(object_type)
@@ -170,12 +171,12 @@ def build_aggregate_types(builder: SchemaBuilder, spec: ModelSpec) -> tuple[Any,
         )
         key_type = type(
             f"{spec.type_name}GroupKey",
-            (graphene.ObjectType,),
+            (GeneratedObjectType,),
             {n: graphene.Field(_key_type(builder, spec, n)) for n in spec.groupable},
         )
         group_type = type(
             f"{spec.type_name}AggregateGroup",
-            (graphene.ObjectType,),
+            (GeneratedObjectType,),
             {
                 "key": graphene.Field(key_type, required=True),
                 "count": graphene.Int(required=True),
@@ -192,7 +193,7 @@ def build_aggregate_types(builder: SchemaBuilder, spec: ModelSpec) -> tuple[Any,
             limit, offset, selected_field_names(info)
         )
     attrs["Meta"] = type("Meta", (), {"description": f"Statistics over {spec.type_name} rows."})
-    return type(f"{spec.type_name}Aggregate", (graphene.ObjectType,), attrs), group_enum
+    return type(f"{spec.type_name}Aggregate", (GeneratedObjectType,), attrs), group_enum
 
 
 def _stat_resolver(stat: str) -> Any:

@@ -7,6 +7,8 @@ class ToolkitConfig(AppConfig):
     verbose_name = "GraphQL toolkit"
 
     def ready(self) -> None:
+        from toolkit import caching
         from toolkit.checks import check_configuration
 
         checks.register(check_configuration, "toolkit")
+        caching.connect_signals()

@@ -41,6 +41,16 @@ class ToolkitSettings(TypedDict, total=False):
     BULK_MAX_ITEMS: int
     #: Rows written per statement by bulk mutations that can use ``bulk_create``/``bulk_update``.
     BULK_BATCH_SIZE: int
+    #: Plan ``select_related``/``prefetch_related`` from the selection (one query per relation level).
+    OPTIMIZER: bool
+    #: Cache results of read operations: ``{"enabled": bool, "timeout": seconds}`` (toolkit.caching).
+    RESULT_CACHE: dict[str, Any]
+    #: Wall-clock budget of one operation in seconds (``TIMEOUT`` error past it); 0 turns it off.
+    OPERATION_TIMEOUT: float
+    #: PostgreSQL ``statement_timeout`` for the statements of an operation, in ms; 0 turns it off.
+    STATEMENT_TIMEOUT_MS: int
+    #: In DEBUG, include the SQL text in ``extensions.debug`` (counts and times are always there).
+    DEBUG_SQL: bool
     # -- security (docs/security.md) -----------------------------------------------------------
     #: Who may read an exposed model that sets no ``read_policy``: ``"public"``,
     #: ``"authenticated"``, ``"staff"``, ``"superuser"``, ``"view"`` (its view permission).
@@ -58,6 +68,38 @@ class ToolkitSettings(TypedDict, total=False):
     TRUSTED_PROXIES: list[str]
     #: Offer ``tokenAuth``/``refreshToken``/``revokeToken`` and ``me``.
     AUTH_MUTATIONS: bool
+    #: Limits every document is checked against before execution (docs/security.md, "Query
+    #: limits"); keys given here override the defaults one by one, ``None`` switches one off:
+    #: ``max_depth`` (nested selection levels, as GraphQL Armor counts them),
+    #: ``max_introspection_depth`` (``None``: ``max_depth`` applies to ``__schema``/``__type`` too),
+    #: ``max_cost`` (fields, multiplied by list sizes), ``max_aliases``, ``max_directives``,
+    #: ``max_tokens``, ``max_document_bytes``, ``max_batch`` (operations per batched request, 0
+    #: refuses batches), ``default_list_cost`` (rows assumed for a list inside a list without a
+    #: size) and ``max_page_size`` (``None``: ``MAX_LIMIT``).
+    QUERY_LIMITS: dict[str, int | None]
+    #: Per-role overrides of ``QUERY_LIMITS``, keyed by ``"anonymous"``, ``"authenticated"``, a
+    #: permission (``"demo.view_book"``), ``"staff"`` or ``"superuser"``; every entry that applies
+    #: is merged in that order (a later one wins): ``{"staff": {"max_depth": 10}}``.
+    QUERY_LIMITS_BY_ROLE: dict[str, dict[str, int | None]]
+    #: Named roles for ``manage.py graphql export --role NAME`` (the schema a role can see):
+    #: ``{"name": {"authenticated": bool, "staff": bool, "superuser": bool,
+    #: "permissions": ["app_label.codename", ...]}}``; see ``toolkit.security.roles``.
+    ROLES: dict[str, dict[str, Any]]
+    # -- rate limiting and audit log (docs/security.md) ---------------------------------------
+    #: Requests and query cost per window, per scope: ``"anonymous"`` (per client IP),
+    #: ``"authenticated"`` (per user), ``"ip"`` (per client IP, every caller). Each scope is
+    #: ``{"requests": int | None, "cost": int | None, "window_seconds": int}`` merged over its
+    #: default, or ``None`` to turn it off; ``RATE_LIMITS = None`` turns request limits off.
+    RATE_LIMITS: dict[str, dict[str, int | None] | None] | None
+    #: The Django cache alias holding the rate-limit counters (Redis when ``REDIS_URL`` is set).
+    RATE_LIMIT_CACHE: str
+    #: Store audit events as ``toolkit.models.AuditEvent`` rows (the ``toolkit.audit`` log lines
+    #: are always written).
+    AUDIT_TABLE: bool
+    #: Days an ``AuditEvent`` row is kept by ``toolkit.security.audit.prune()``; ``None`` keeps all.
+    AUDIT_RETENTION_DAYS: int | None
+    #: The request header whose value is stored as the event's request id (``""``: none).
+    AUDIT_REQUEST_ID_HEADER: str
     # -- schema lifecycle and health (docs/operations.md) ------------------------------------
     #: Where ``manage.py graphql snapshot`` writes the sorted SDL (relative to ``BASE_DIR``);
     #: ``graphql check`` compares the live schema with it.
@@ -89,6 +131,11 @@ DEFAULTS: ToolkitSettings = {
     "MUTATIONS": True,
     "BULK_MAX_ITEMS": 500,
     "BULK_BATCH_SIZE": 100,
+    "OPTIMIZER": True,
+    "RESULT_CACHE": {"enabled": False, "timeout": 300},
+    "OPERATION_TIMEOUT": 10.0,
+    "STATEMENT_TIMEOUT_MS": 5000,
+    "DEBUG_SQL": False,
     # security
     "DEFAULT_READ_POLICY": "public",
     "MASS_ASSIGNMENT_PROTECTED": ["is_staff", "is_superuser", "password", "groups", "user_permissions"],
@@ -97,6 +144,35 @@ DEFAULTS: ToolkitSettings = {
     "LOGIN_RATE_LIMIT": {"per_username": 5, "per_ip": 20, "window_seconds": 300},
     "TRUSTED_PROXIES": [],
     "AUTH_MUTATIONS": True,
+    "QUERY_LIMITS": {
+        "max_depth": 6,
+        "max_introspection_depth": 15,
+        "max_cost": 5000,
+        "max_aliases": 15,
+        "max_directives": 50,
+        "max_tokens": 1000,
+        "max_document_bytes": 20_000,
+        "max_batch": 10,
+        "default_list_cost": 5,
+        "max_page_size": None,
+    },
+    "QUERY_LIMITS_BY_ROLE": {},
+    "ROLES": {
+        "anonymous": {},
+        "member": {"authenticated": True},
+        "staff": {"staff": True},
+        "superuser": {"superuser": True},
+    },
+    # rate limiting and audit log
+    "RATE_LIMITS": {
+        "anonymous": {"requests": 6000, "cost": 10_000_000, "window_seconds": 60},
+        "authenticated": {"requests": 6000, "cost": 10_000_000, "window_seconds": 60},
+        "ip": {"requests": 20_000, "cost": 30_000_000, "window_seconds": 60},
+    },
+    "RATE_LIMIT_CACHE": "default",
+    "AUDIT_TABLE": True,
+    "AUDIT_RETENTION_DAYS": 180,
+    "AUDIT_REQUEST_ID_HEADER": "X-Request-ID",
     # schema lifecycle and health
     "SCHEMA_SNAPSHOT_FILE": "docs/schema/schema.graphql",
     "SCHEMA_GENERATION_CHECK_SECONDS": 1.0,

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import DataError
+from django.db import DatabaseError, DataError
 from graphql import GraphQLError
 from graphql.language import (
     ArgumentNode,
@@ -145,6 +145,18 @@ def _enclosing_argument(document: DocumentNode, nodes: list[Node]) -> str | None
     return finder.found
 
 
+def _timed_out(error: Exception) -> bool:
+    """A statement timeout, or the aborted transaction a timeout leaves behind."""
+    from toolkit import stats
+
+    current = stats.current()
+    if stats.is_statement_timeout(error):
+        if current is not None:
+            current.timed_out = True
+        return True
+    return current is not None and current.timed_out
+
+
 def format_error(error: Exception) -> dict[str, Any]:
     """The JSON for one error; unexpected exceptions are logged and masked."""
     if not isinstance(error, GraphQLError):
@@ -161,6 +173,11 @@ def format_error(error: Exception) -> dict[str, Any]:
     if isinstance(original, GraphQLError):  # raised by a scalar or graphene internals
         formatted = error.formatted
         formatted.setdefault("extensions", {}).setdefault("code", BAD_USER_INPUT)
+        return formatted
+    if isinstance(original, DatabaseError) and _timed_out(original):
+        formatted = error.formatted
+        formatted["message"] = "The operation took too long (database statement timeout)."
+        formatted["extensions"] = {"code": "TIMEOUT"}
         return formatted
     if isinstance(original, DataError):
         # e.g. a value PostgreSQL cannot compare or a regex it cannot compile: the client's input.

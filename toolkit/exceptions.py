@@ -50,3 +50,9 @@ class Forbidden(ToolkitError):
 
 class ConfigurationError(Exception):
     """The TOOLKIT settings or a model's GraphQLMeta are invalid (see the system checks)."""
+
+
+class Timeout(ToolkitError):
+    """The operation ran past its time budget (or a statement past the database timeout)."""
+
+    code = "TIMEOUT"

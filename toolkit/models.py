@@ -1,4 +1,4 @@
-"""The toolkit's own tables: recorded schema versions and health check runs."""
+"""The toolkit's own tables: recorded schema versions, health check runs and the audit log."""
 
 from __future__ import annotations
 
@@ -51,3 +51,41 @@ class HealthCheckRun(models.Model):
     def __str__(self) -> str:
         state = "healthy" if self.healthy else "unhealthy"
         return f"{self.check_list} checks at {self.started_at:%Y-%m-%d %H:%M:%S}: {state}"
+
+
+class AuditEvent(models.Model):
+    """One audit or security event: a mutation, a login, a refused request (``toolkit.security.audit``).
+
+    Written after the operation's transactions end, so events of failed and dry-run mutations are
+    kept; secrets and tokens are redacted before they get here. Pruned after
+    ``TOOLKIT["AUDIT_RETENTION_DAYS"]`` by ``toolkit.security.audit.prune()``."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    #: ``mutation``, ``login_ok``, ``login_failed``, ``token_refreshed``, ``refresh_failed``,
+    #: ``token_revoked``, ``token_rejected``, ``permission_denied``, ``limit_exceeded``, ``rate_limited``
+    event = models.CharField(max_length=64)
+    #: The caller's primary key as text ("" for anonymous); not a foreign key, so rows outlive users.
+    user_id = models.CharField(max_length=64, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    #: ``app_label.ModelName`` for mutations.
+    model = models.CharField(max_length=100, blank=True)
+    object_ids = models.JSONField(default=list, blank=True)
+    #: The outcome (None when the event has none, e.g. ``token_refreshed``).
+    ok = models.BooleanField(null=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="toolkit_audit_time"),
+            models.Index(fields=["event", "created_at"], name="toolkit_audit_event_time"),
+            models.Index(fields=["user_id", "created_at"], name="toolkit_audit_user_time"),
+            models.Index(fields=["model", "created_at"], name="toolkit_audit_model_time"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.username or self.user_id or "anonymous"
+        return f"{self.event} by {who} at {self.created_at:%Y-%m-%d %H:%M:%S}"

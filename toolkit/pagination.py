@@ -18,22 +18,25 @@ import graphene
 from django.db import models
 from graphene.relay import PageInfo
 
-from toolkit.conf import get_config
 from toolkit.exceptions import BadUserInput
+from toolkit.security import limits
+from toolkit.security.context import current_user
+from toolkit.types.base import GeneratedObjectType
 
 CURSOR_PREFIX = "cursor:"
 
 
 def check_size(value: int | None, argument: str) -> int:
-    """A list size: the default when absent, otherwise 0..MAX_LIMIT."""
-    config = get_config()
+    """A list size: the caller's default when absent, otherwise 0..their maximum page size
+    (``TOOLKIT["DEFAULT_LIMIT"]``/``["MAX_LIMIT"]``, or the per-role query limits)."""
+    caller = limits.limits_for(current_user())
     if value is None:
-        return config["DEFAULT_LIMIT"]
+        return caller.default_limit
     if value < 0:
         raise BadUserInput(f"Argument '{argument}' must not be negative, got {value}.", argument=argument)
-    if value > config["MAX_LIMIT"]:
+    if value > caller.max_page_size:
         raise BadUserInput(
-            f"Argument '{argument}' must be at most {config['MAX_LIMIT']}, got {value}.",
+            f"Argument '{argument}' must be at most {caller.max_page_size}, got {value}.",
             argument=argument,
         )
     return value
@@ -109,7 +112,7 @@ def build_page_type(type_name: str, item_type: Any) -> type[graphene.ObjectType]
         "resolve_has_previous_page": lambda root, info: root.page > 1,
         "Meta": type("Meta", (), {"description": "One numbered page of results."}),
     }
-    return type(f"{type_name}Page", (graphene.ObjectType,), attrs)
+    return type(f"{type_name}Page", (GeneratedObjectType,), attrs)
 
 
 # -- Relay connections ------------------------------------------------------------------------
@@ -197,7 +200,7 @@ def connection_slice(
 def build_connection_types(type_name: str, node_type: Any) -> type[graphene.ObjectType]:
     edge = type(
         f"{type_name}Edge",
-        (graphene.ObjectType,),
+        (GeneratedObjectType,),
         {
             "cursor": graphene.String(required=True),
             "node": graphene.Field(graphene.NonNull(node_type)),
@@ -206,7 +209,7 @@ def build_connection_types(type_name: str, node_type: Any) -> type[graphene.Obje
     )
     return type(
         f"{type_name}Connection",
-        (graphene.ObjectType,),
+        (GeneratedObjectType,),
         {
             "edges": graphene.NonNull(graphene.List(graphene.NonNull(edge))),
             "page_info": graphene.Field(PageInfo, required=True),

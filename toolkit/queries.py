@@ -35,29 +35,34 @@ def root_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphene.F
 
     def resolve_one(root: Any, info: Any, id: str) -> Any:
         pk = builder.parse_id(model, id, "id")
-        obj = builder.fetch_by_pk(model, {pk}).get(pk)
+        obj = builder.fetch_by_pk(model, {pk}, info).get(pk)
         if obj is None:
             raise NotFound(f"{name} with id {id!r} does not exist.")
         return obj
 
     def resolve_list(root: Any, info: Any, where=None, order_by=None, limit=None, offset=None) -> list:
         return builder.list_rows(
-            model, builder.queryset(model), where=where, order_by=order_by, limit=limit, offset=offset
+            model,
+            builder.queryset(model),
+            where=where,
+            order_by=order_by,
+            limit=limit,
+            offset=offset,
+            info=info,
         )
 
     def ordered(where: Any, order_by: Any) -> Any:
         return builder.ordered(model, builder.filtered(model, builder.queryset(model), where), order_by)
 
     def resolve_page(root: Any, info: Any, page=None, page_size=None, where=None, order_by=None) -> Any:
-        return page_slice(
-            ordered(where, order_by), page, page_size, builder.fetcher(model), builder.display("page_size")
-        )
+        queryset = builder.plan(model, ordered(where, order_by), info, "items")
+        return page_slice(queryset, page, page_size, builder.fetcher(model), builder.display("page_size"))
 
     def resolve_connection(
         root: Any, info: Any, first=None, after=None, last=None, before=None, where=None, order_by=None
     ) -> Any:
         return connection_slice(
-            ordered(where, order_by),
+            builder.plan(model, ordered(where, order_by), info, "edges", "node"),
             builder.fetcher(model),
             first=first,
             after=after,

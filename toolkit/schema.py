@@ -16,7 +16,9 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.db import models
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.converter import EnumValueField, convert_choice_field_to_enum
+from graphql import get_named_type
 
+from toolkit import caching, optimizer, stats
 from toolkit.conf import config_fingerprint, get_config
 from toolkit.exceptions import BadUserInput, ConfigurationError, Forbidden
 from toolkit.fieldkinds import Kind
@@ -26,12 +28,15 @@ from toolkit.filters.operators import enum_filter
 from toolkit.ids import to_pk
 from toolkit.mutations.inputs import bulk_update_item, model_input
 from toolkit.naming import pascal_case
+from toolkit.optimizer.planner import Planner
+from toolkit.optimizer.selection import Walker
 from toolkit.ordering import apply_ordering, build_order_input
 from toolkit.pagination import check_offset, check_size
 from toolkit.registry import ExposureRegistry, ModelSpec, build_registry
 from toolkit.security.context import current_user
 from toolkit.security.policies import READ, can_see_field, scoped
 from toolkit.types import converters  # noqa: F401  (registers our converters)
+from toolkit.types.base import GeneratedObjectType
 from toolkit.types.converters import ToolkitRegistry
 from toolkit.types.objects import build_interface, build_object_type
 from toolkit.types.polymorphism import child_links, downcast_all, with_children
@@ -147,10 +152,12 @@ class SchemaBuilder:
     def queryset(self, model: type[models.Model], action: str = READ) -> models.QuerySet:
         """Every access to ``model`` starts here (root lists, lookups, relation sub-queries,
         mutation lookups): the caller's read policy and the model's scope apply."""
+        caching.read(model)
         return scoped(self.spec(model), model._default_manager.all(), current_user(), action)
 
     def restrict(self, model: type[models.Model], queryset: models.QuerySet) -> models.QuerySet:
         """The same rules on a queryset that did not start at :meth:`queryset` (a related manager)."""
+        caching.read(model)
         return scoped(self.spec(model), queryset, current_user(), READ)
 
     def can_see(self, model: type[models.Model], field_name: str) -> bool:
@@ -176,6 +183,7 @@ class SchemaBuilder:
 
     def fetch(self, model: type[models.Model], queryset: models.QuerySet) -> list:
         """Evaluate a queryset of ``model`` rows, downcast to their concrete types."""
+        stats.check_deadline()
         return downcast_all(queryset, self.child_links(model))
 
     def fetcher(self, model: type[models.Model]) -> Callable[[models.QuerySet], list]:
@@ -190,17 +198,69 @@ class SchemaBuilder:
         order_by: Any,
         limit: int | None,
         offset: int | None,
+        info: Any = None,
     ) -> list:
         size, start = check_size(limit, "limit"), check_offset(offset, "offset")
         queryset = self.ordered(model, self.filtered(model, queryset, where), order_by)
+        if info is not None:
+            queryset = self.plan(model, queryset, info)
         return self.fetch(model, queryset[start : start + size])
 
-    def fetch_by_pk(self, model: type[models.Model], pks: Iterable[Any]) -> dict[Any, Any]:
+    def fetch_by_pk(
+        self, model: type[models.Model], pks: Iterable[Any], info: Any = None, *path: str
+    ) -> dict[Any, Any]:
         pks = list(pks)
         if not pks:
             return {}
         queryset = with_children(self.queryset(model).filter(pk__in=pks), self.child_links(model))
+        if info is not None:
+            queryset = self.plan(model, queryset, info, *path)
         return {obj.pk: obj for obj in self.fetch(model, queryset)}
+
+    def with_children(self, model: type[models.Model], queryset: models.QuerySet) -> models.QuerySet:
+        return with_children(queryset, self.child_links(model))
+
+    # -- the optimizer ------------------------------------------------------------------------
+    def plan(
+        self, model: type[models.Model], queryset: models.QuerySet, info: Any, *path: str
+    ) -> models.QuerySet:
+        """``queryset`` with the relations selected under ``info``'s field planned; ``path``
+        leads from the field's type to the rows (``items`` of a page, ``edges``/``node``)."""
+        if not optimizer.is_enabled():
+            return queryset
+        walker = Walker.of(info)
+        named, nodes = get_named_type(info.return_type), info.field_nodes
+        for name in path:
+            nodes = walker.child(named, nodes, name)
+            if not nodes:
+                return queryset
+            named = get_named_type(named.fields[name].type)
+        return Planner(self, walker).plan(model, queryset, named, nodes)
+
+    def model_of_type(self, type_name: str) -> type[models.Model] | None:
+        """The model behind a generated object type or interface name."""
+
+        def index() -> dict[str, type[models.Model]]:
+            found = {}
+            for spec in self.exposure.specs.values():
+                found[spec.type_name] = spec.model
+                found[f"{spec.type_name}Interface"] = spec.model
+            return found
+
+        return self.memo("types_to_models", index).get(type_name)
+
+    def field_of(self, spec: ModelSpec, graphql_name: str) -> tuple[Any, bool]:
+        """(FieldSpec, is the ``<relation>Count`` field) of a field of ``spec``'s type."""
+
+        def index() -> dict[str, tuple[Any, bool]]:
+            found = {}
+            for name, fs in spec.fields.items():
+                found[self.display(name)] = (fs, False)
+                if fs.kind == Kind.TO_MANY:
+                    found[self.display(f"{name}_count")] = (fs, True)
+            return found
+
+        return self.memo(("fields_of", spec.model), index).get(graphql_name, (None, False))
 
     def parse_id(self, model: type[models.Model], value: Any, argument: str) -> Any:
         shown = self.display(argument)
@@ -241,13 +301,13 @@ class SchemaBuilder:
         if self.config["AUTH_MUTATIONS"]:
             attrs.update(auth_schema.query_fields())
             mutations.update(auth_schema.mutation_fields())
-        query = type("Query", (graphene.ObjectType,), attrs)
+        query = type("Query", (GeneratedObjectType,), attrs)
         if self.config["MUTATIONS"]:
             for spec in specs:
                 if spec.writable_model:
                     mutations.update(mutation_fields(self, spec))
                     mutations.update(method_fields(self, spec))
-        mutation = type("Mutation", (graphene.ObjectType,), mutations) if mutations else None
+        mutation = type("Mutation", (GeneratedObjectType,), mutations) if mutations else None
         return graphene.Schema(query=query, mutation=mutation, types=types, auto_camelcase=self.camel)
 
 

@@ -89,9 +89,30 @@ def settings_problems(config: Any) -> list[Problem]:
             problems.append(
                 Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a positive integer, got {value!r}.')
             )
-    for key in ("MUTATIONS", "INTROSPECTION"):
+    for key in ("MUTATIONS", "INTROSPECTION", "OPTIMIZER"):
         if not isinstance(config[key], bool):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be True or False.'))
+    result_cache = config["RESULT_CACHE"]
+    if not (
+        isinstance(result_cache, dict)
+        and isinstance(result_cache.get("enabled"), bool)
+        and isinstance(result_cache.get("timeout"), int)
+        and result_cache["timeout"] > 0
+    ):
+        problems.append(
+            Problem(
+                "toolkit.E004",
+                'TOOLKIT["RESULT_CACHE"] must be {"enabled": bool, "timeout": positive seconds}.',
+            )
+        )
+    for key in ("OPERATION_TIMEOUT", "STATEMENT_TIMEOUT_MS"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(
+                Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a number >= 0 (0 turns it off).')
+            )
+    if not isinstance(config["DEBUG_SQL"], bool):
+        problems.append(Problem("toolkit.E004", 'TOOLKIT["DEBUG_SQL"] must be True or False.'))
     if config["HIDE_SUGGESTIONS"] not in (None, True, False):
         problems.append(Problem("toolkit.E004", 'TOOLKIT["HIDE_SUGGESTIONS"] must be None, True or False.'))
     if config["DEFAULT_READ_POLICY"] not in BUILTIN_POLICIES:
@@ -108,6 +129,66 @@ def settings_problems(config: Any) -> list[Problem]:
             Problem("toolkit.E004", 'TOOLKIT["MASS_ASSIGNMENT_PROTECTED"] must be a list of strings.')
         )
     problems += lifecycle_problems(config)
+    problems += role_problems(config)
+    problems += rate_limit_and_audit_problems(config)
+    problems += query_limit_problems(config)
+    return problems
+
+
+def role_problems(config: Any) -> list[Problem]:
+    """``TOOLKIT["ROLES"]`` (toolkit.E050-E053, toolkit.security.roles)."""
+    import re
+
+    from toolkit.security.roles import ROLE_KEYS
+
+    roles = config["ROLES"]
+    if not isinstance(roles, dict):
+        return [
+            Problem(
+                "toolkit.E050",
+                'TOOLKIT["ROLES"] must be a dict of role name to role.',
+                hint='For example {"anonymous": {}, "member": {"authenticated": True}}.',
+            )
+        ]
+    problems = []
+    for name, role in roles.items():
+        if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name)):
+            problems.append(
+                Problem(
+                    "toolkit.E051",
+                    f'TOOLKIT["ROLES"] has an invalid role name {name!r}.',
+                    hint="Letters, digits, '-' and '_' (the name is used as a file name).",
+                )
+            )
+            continue
+        if not isinstance(role, dict):
+            problems.append(
+                Problem("toolkit.E050", f'TOOLKIT["ROLES"]["{name}"] must be a dict, got {role!r}.')
+            )
+            continue
+        for key, value in role.items():
+            where = f'TOOLKIT["ROLES"]["{name}"]["{key}"]'
+            if key not in ROLE_KEYS:
+                problems.append(
+                    Problem(
+                        "toolkit.E052",
+                        f'TOOLKIT["ROLES"]["{name}"] has an unknown key {key!r}.',
+                        hint="Valid keys: " + ", ".join(ROLE_KEYS) + ".",
+                    )
+                )
+            elif key == "permissions":
+                if not (
+                    isinstance(value, (list, tuple))
+                    and all(isinstance(p, str) and re.fullmatch(r"[\w-]+\.\w+", p) for p in value)
+                ):
+                    problems.append(
+                        Problem(
+                            "toolkit.E053",
+                            f"{where} must be a list of 'app_label.codename' strings, got {value!r}.",
+                        )
+                    )
+            elif not isinstance(value, bool):
+                problems.append(Problem("toolkit.E053", f"{where} must be True or False, got {value!r}."))
     return problems
 
 
@@ -141,6 +222,167 @@ def lifecycle_problems(config: Any) -> list[Problem]:
             )
         )
     return problems + extension_problems(config)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def rate_limit_and_audit_problems(config: Any) -> list[Problem]:
+    """Rate limiting, login throttling, trusted proxies and the audit log (toolkit.E040-E045)."""
+    import ipaddress
+
+    from django.conf import settings
+
+    problems = []
+    limits = config["RATE_LIMITS"]
+    if limits is not None and not isinstance(limits, dict):
+        problems.append(Problem("toolkit.E040", 'TOOLKIT["RATE_LIMITS"] must be a dict or None.'))
+    for scope, value in (limits or {}).items() if isinstance(limits, dict) else ():
+        if scope not in ("anonymous", "authenticated", "ip"):
+            problems.append(
+                Problem(
+                    "toolkit.E040",
+                    f'TOOLKIT["RATE_LIMITS"] has an unknown scope {scope!r}.',
+                    hint='Scopes: "anonymous" (per IP), "authenticated" (per user), "ip" (per IP, everyone).',
+                )
+            )
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, dict) or not set(value) <= {"requests", "cost", "window_seconds"}:
+            problems.append(
+                Problem(
+                    "toolkit.E040",
+                    f'TOOLKIT["RATE_LIMITS"]["{scope}"] must be None or a dict with "requests", "cost" '
+                    'and "window_seconds".',
+                )
+            )
+            continue
+        for key, amount in value.items():
+            if not (_positive_int(amount) or (amount is None and key != "window_seconds")):
+                problems.append(
+                    Problem(
+                        "toolkit.E040",
+                        f'TOOLKIT["RATE_LIMITS"]["{scope}"]["{key}"] must be a positive integer'
+                        f"{'' if key == 'window_seconds' else ' or None'}, got {amount!r}.",
+                    )
+                )
+    login = config["LOGIN_RATE_LIMIT"]
+    if not (
+        isinstance(login, dict)
+        and set(login) <= {"per_username", "per_ip", "window_seconds"}
+        and all(_positive_int(v) for v in login.values())
+    ):
+        problems.append(
+            Problem(
+                "toolkit.E041",
+                'TOOLKIT["LOGIN_RATE_LIMIT"] must be a dict of positive integers "per_username", '
+                f'"per_ip" and "window_seconds", got {login!r}.',
+            )
+        )
+    proxies = config["TRUSTED_PROXIES"]
+    if not isinstance(proxies, (list, tuple)):
+        problems.append(Problem("toolkit.E042", 'TOOLKIT["TRUSTED_PROXIES"] must be a list of addresses.'))
+    else:
+        for entry in proxies:
+            try:
+                ipaddress.ip_network(str(entry).strip(), strict=False)
+            except ValueError:
+                problems.append(
+                    Problem(
+                        "toolkit.E042",
+                        f'TOOLKIT["TRUSTED_PROXIES"] has {entry!r}, which is not an IP address or network.',
+                        hint='For example "10.0.0.5" or "10.0.0.0/8".',
+                    )
+                )
+    alias = config["RATE_LIMIT_CACHE"]
+    if not isinstance(alias, str) or alias not in settings.CACHES:
+        problems.append(
+            Problem(
+                "toolkit.E043",
+                f'TOOLKIT["RATE_LIMIT_CACHE"] must name a cache in settings.CACHES, got {alias!r}.',
+            )
+        )
+    if not isinstance(config["AUDIT_TABLE"], bool):
+        problems.append(Problem("toolkit.E044", 'TOOLKIT["AUDIT_TABLE"] must be True or False.'))
+    days = config["AUDIT_RETENTION_DAYS"]
+    if not (days is None or _positive_int(days)):
+        problems.append(
+            Problem(
+                "toolkit.E044",
+                f'TOOLKIT["AUDIT_RETENTION_DAYS"] must be a positive integer or None, got {days!r}.',
+            )
+        )
+    if not isinstance(config["AUDIT_REQUEST_ID_HEADER"], str):
+        problems.append(
+            Problem("toolkit.E044", 'TOOLKIT["AUDIT_REQUEST_ID_HEADER"] must be a header name or "".')
+        )
+    return problems
+
+
+def query_limit_problems(config: Any) -> list[Problem]:
+    """``QUERY_LIMITS`` and ``QUERY_LIMITS_BY_ROLE`` (toolkit.E030-E032, toolkit.security.limits)."""
+    import re
+
+    from toolkit.security.limits import LIMIT_KEYS, ROLES
+
+    def entry_problems(where: str, entry: Any) -> list[Problem]:
+        if not isinstance(entry, dict):
+            return [Problem("toolkit.E030", f"{where} must be a dict of limits, got {entry!r}.")]
+        found = []
+        for key, value in entry.items():
+            if key not in LIMIT_KEYS:
+                found.append(
+                    Problem(
+                        "toolkit.E030",
+                        f"{where} has an unknown key {key!r}.",
+                        hint="Valid keys: " + ", ".join(LIMIT_KEYS) + ".",
+                    )
+                )
+            elif key == "max_batch":
+                if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+                    found.append(
+                        Problem(
+                            "toolkit.E031",
+                            f'{where}["max_batch"] must be an integer >= 0 (0 refuses batches), got {value!r}.',
+                        )
+                    )
+            elif key == "default_list_cost":
+                if not _positive_int(value):
+                    found.append(
+                        Problem(
+                            "toolkit.E031", f'{where}["{key}"] must be a positive integer, got {value!r}.'
+                        )
+                    )
+            elif not (value is None or _positive_int(value)):
+                found.append(
+                    Problem(
+                        "toolkit.E031",
+                        f'{where}["{key}"] must be a positive integer or None (no limit), got {value!r}.',
+                    )
+                )
+        return found
+
+    problems = entry_problems('TOOLKIT["QUERY_LIMITS"]', config["QUERY_LIMITS"])
+    by_role = config["QUERY_LIMITS_BY_ROLE"]
+    if not isinstance(by_role, dict):
+        return [
+            *problems,
+            Problem("toolkit.E032", 'TOOLKIT["QUERY_LIMITS_BY_ROLE"] must be a dict of role to limits.'),
+        ]
+    for role, entry in by_role.items():
+        if role not in ROLES and not (isinstance(role, str) and re.fullmatch(r"[\w-]+\.\w+", role)):
+            problems.append(
+                Problem(
+                    "toolkit.E032",
+                    f'TOOLKIT["QUERY_LIMITS_BY_ROLE"] has an unknown role {role!r}.',
+                    hint="Roles: " + ", ".join(ROLES) + ", or a permission 'app_label.codename'.",
+                )
+            )
+            continue
+        problems += entry_problems(f'TOOLKIT["QUERY_LIMITS_BY_ROLE"]["{role}"]', entry)
+    return problems
 
 
 #: Suffixes of the types generated per model (see toolkit.filters, ordering, pagination, aggregates).

@@ -27,7 +27,7 @@ from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, parse, validate
 
-from toolkit import errors
+from toolkit import caching, errors, stats
 from toolkit.conf import get_config
 from toolkit.mutations.execution import MutationExecutionContext
 from toolkit.rules import hide_suggestions, validation_rules
@@ -86,7 +86,7 @@ class GraphQLView(BaseGraphQLView):
             return response
         self.schema = get_schema()
         self.graphiql = graphiql_enabled()
-        with acting_as(getattr(request, "user", None)):
+        with acting_as(getattr(request, "user", None), request=request):
             try:
                 self.batch = self._is_batch(request)
             except ViewError as exc:
@@ -108,6 +108,7 @@ class GraphQLView(BaseGraphQLView):
         if limit == 0:
             raise ViewError(400, "BAD_REQUEST", "Batched requests are not accepted.")
         if count > limit:
+            audit.record("limit_exceeded", limit="batch", message=f"{count} operations; the limit is {limit}")
             raise ViewError(
                 400,
                 "GRAPHQL_VALIDATION_FAILED",
@@ -138,11 +139,15 @@ class GraphQLView(BaseGraphQLView):
         caller_limits = limits.limits_for(user)
         too_large = limits.check_document_size(query, caller_limits)
         if too_large is not None:
+            audit.record_limit_errors([too_large])
             return ExecutionResult(errors=[too_large])
         try:
             document = parse(query, max_tokens=caller_limits.max_tokens)
         except GraphQLError as error:
-            return ExecutionResult(errors=[limits.token_error(error) or errors.parse_error(error)])
+            too_many = limits.token_error(error)
+            if too_many is not None:
+                audit.record_limit_errors([too_many])
+            return ExecutionResult(errors=[too_many or errors.parse_error(error)])
 
         operation = get_operation_ast(document, operation_name)
         if (
@@ -158,13 +163,14 @@ class GraphQLView(BaseGraphQLView):
                 )
             )
 
-        validation_errors = validate(
-            schema,
-            document,
-            validation_rules(user),
-            graphene_settings.MAX_VALIDATION_ERRORS,
-            hide_suggestions=hide_suggestions(),
-        )
+        with limits.operation_variables(variables if isinstance(variables, dict) else None):
+            validation_errors = validate(
+                schema,
+                document,
+                validation_rules(user),
+                graphene_settings.MAX_VALIDATION_ERRORS,
+                hide_suggestions=hide_suggestions(),
+            )
         if validation_errors:
             audit.record_limit_errors(validation_errors)
             return ExecutionResult(errors=errors.validation_errors(document, validation_errors))
@@ -175,16 +181,44 @@ class GraphQLView(BaseGraphQLView):
         except ratelimit.RateLimited as exc:
             raise ViewError(429, "RATE_LIMITED", exc.message, retry_after=exc.retry_after) from None
 
-        result = execute(
-            schema,
-            document,
-            root_value=self.get_root_value(request),
-            context_value=self.get_context(request),
-            variable_values=variables,
-            operation_name=operation_name,
-            middleware=self.get_middleware(request),
-            execution_context_class=self.execution_context_class,
-        )
+        cache_key = None
+        if caching.is_enabled() and operation is not None and operation.operation == OperationType.QUERY:
+            cache_key = caching.result_key(query, variables, operation_name, user)
+            cached = caching.get(cache_key)
+            if cached is not None:
+                request.toolkit_stats = stats.OperationStats(cache_hit=True)
+                return ExecutionResult(data=cached)
+        debug = settings.DEBUG
+        with (
+            stats.measuring(keep_statements=debug and get_config()["DEBUG_SQL"]) as measured,
+            caching.recording() as reads,
+            stats.statement_timeout(),
+        ):
+            result = execute(
+                schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=self.execution_context_class,
+            )
+        request.toolkit_stats = measured
+        if cache_key is not None and not result.errors:
+            caching.put(cache_key, result.data, reads)
+        if debug:
+            result.extensions = {
+                **(result.extensions or {}),
+                "debug": measured.as_debug(get_config()["DEBUG_SQL"]),
+            }
+        if (
+            result.errors
+            and result.data is None
+            and all(isinstance(e.original_error, ratelimit.RateLimited) for e in result.errors)
+        ):  # e.g. a throttled tokenAuth: nothing was done, the whole answer is a refusal
+            exc = result.errors[0].original_error
+            raise ViewError(429, "RATE_LIMITED", exc.message, retry_after=exc.retry_after)
         if result.errors and result.data is None and not any(e.path for e in result.errors):
             # Failed before any resolver ran: bad variables or an unknown operation.
             return ExecutionResult(
@@ -196,6 +230,27 @@ class GraphQLView(BaseGraphQLView):
                 ]
             )
         return result
+
+    def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> tuple[Any, int]:
+        """graphene-django's response shape, plus ``extensions`` (the DEBUG figures)."""
+        query, variables, operation_name, request_id = self.get_graphql_params(request, data)
+        result = self.execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        if result is None:
+            return None, 200
+        status = 200
+        response: dict[str, Any] = {}
+        if result.errors:
+            response["errors"] = [self.format_error(e) for e in result.errors]
+        if result.errors and any(not getattr(e, "path", None) for e in result.errors):
+            status = 400  # refused before execution
+        else:
+            response["data"] = result.data
+        if result.extensions:
+            response["extensions"] = result.extensions
+        if self.batch:
+            response["id"] = request_id
+            response["status"] = status
+        return self.json_encode(request, response, pretty=show_graphiql), status
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:

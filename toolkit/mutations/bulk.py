@@ -18,6 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import signals
 from django.utils import timezone
 
+from toolkit import caching
 from toolkit.conf import get_config
 from toolkit.exceptions import BadUserInput
 from toolkit.fieldkinds import Kind
@@ -106,7 +107,7 @@ def is_plain(spec: ModelSpec, inputs: list[dict]) -> bool:
     model = spec.model
     if model._meta.parents or model.save is not models.Model.save:
         return False
-    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+    if _has_receivers(signals.pre_save, model) or _has_receivers(signals.post_save, model):
         return False
     for data in inputs:
         for name, value in data.items():
@@ -138,6 +139,14 @@ def _prefetch_links(builder: SchemaBuilder, spec: ModelSpec, inputs: list[dict])
         for row in builder.queryset(model).filter(pk__in=pks):
             known[(model, row.pk)] = row
     return known
+
+
+def _has_receivers(signal: Any, model: type[models.Model]) -> bool:
+    """Receivers other than the toolkit's own cache invalidation (which bulk writes call directly)."""
+    if not signal.has_listeners(model):
+        return False
+    sync, asynchronous = signal._live_receivers(model)
+    return any(receiver not in caching.receivers() for receiver in [*sync, *asynchronous])
 
 
 def _prepare(
@@ -198,6 +207,7 @@ def _fast_create(
             created = spec.model._default_manager.bulk_create(
                 [instances[i] for i in valid], batch_size=get_config()["BULK_BATCH_SIZE"]
             )
+            caching.invalidate(spec.model)  # bulk_create sends no post_save
     except IntegrityError:
         return None  # a race with another writer: redo row by row for precise errors
     for index, instance in zip(valid, created, strict=True):
@@ -262,6 +272,7 @@ def _fast_update(
                 spec.model._default_manager.bulk_update(
                     [instances[i] for i in valid], sorted(changed), batch_size=get_config()["BULK_BATCH_SIZE"]
                 )
+                caching.invalidate(spec.model)  # bulk_update sends no post_save
         except IntegrityError:
             return None
     for index in valid:

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from graphql import ExecutionContext
 
+from toolkit.security import audit
 from toolkit.security.context import acting_as, user_of
 
 
@@ -44,10 +45,13 @@ class MutationExecutionContext(ExecutionContext):
 
     def execute_operation(self, operation: Any, root_value: Any) -> Any:
         user = user_of(self.context_value)
-        if user is None:
-            return super().execute_operation(operation, root_value)
-        with acting_as(user):
-            return super().execute_operation(operation, root_value)
+        # Audit events are held during the operation and stored after super().execute_operation,
+        # once every field's transaction has ended: failed and dry-run mutations keep their rows.
+        with audit.buffered(self.context_value):
+            if user is None:
+                return super().execute_operation(operation, root_value)
+            with acting_as(user):
+                return super().execute_operation(operation, root_value)
 
     def execute_field(self, parent_type: Any, source: Any, field_nodes: Any, path: Any) -> Any:
         if path.prev is not None or parent_type is not self.schema.mutation_type:

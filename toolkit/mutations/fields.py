@@ -41,7 +41,7 @@ def audited(
         fields=sorted(data) if isinstance(data, dict) else None,
         ok=ok,
         error_codes=sorted({e.code for e in errors.items}),
-        dry_run=dry_run,
+        dry_run=bool(dry_run),
     )
 
 

@@ -31,6 +31,7 @@ from toolkit.naming import pascal_case
 from toolkit.permissions import model_permission, require
 from toolkit.security import audit
 from toolkit.security.policies import CHANGE
+from toolkit.types.base import GeneratedObjectType
 from toolkit.types.scalars import JSON, Duration
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def method_field(
     result_type, _ = to_graphql(hints.get("return", typing.Any))
     payload = type(
         f"{pascal_case(root_name)}Payload",
-        (graphene.ObjectType,),
+        (GeneratedObjectType,),
         {
             "ok": graphene.Boolean(required=True),
             "result": graphene.Field(result_type, description=f"What {method_name}() returned."),

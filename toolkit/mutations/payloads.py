@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import graphene
 
+from toolkit.types.base import GeneratedObjectType
+
 if TYPE_CHECKING:
     from toolkit.registry import ModelSpec
     from toolkit.schema import SchemaBuilder
@@ -41,7 +43,7 @@ class BulkDeletePayload(graphene.ObjectType):
 
 def _object(name: str, fields: dict[str, Any], description: str) -> Any:
     return type(
-        name, (graphene.ObjectType,), {**fields, "Meta": type("Meta", (), {"description": description})}
+        name, (GeneratedObjectType,), {**fields, "Meta": type("Meta", (), {"description": description})}
     )
 
 

@@ -14,6 +14,7 @@ from graphene_django.utils import get_model_fields
 from toolkit.fieldkinds import Kind
 from toolkit.security.context import current_user
 from toolkit.security.policies import field_rule
+from toolkit.types.base import GeneratedDjangoObjectType
 from toolkit.types.relations import count_field
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def build_object_type(builder: SchemaBuilder, spec: ModelSpec) -> type[DjangoObj
         },
     )
     object_type = type(
-        spec.type_name, (DjangoObjectType,), {"Meta": meta, **_extra_attrs(builder, spec, extra)}
+        spec.type_name, (GeneratedDjangoObjectType,), {"Meta": meta, **_extra_attrs(builder, spec, extra)}
     )
     _apply_field_policies(spec, object_type._meta.fields)
     _in_model_order(spec, object_type._meta.fields)

@@ -9,8 +9,13 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
+from toolkit import caching
 from toolkit.naming import pascal_case
+from toolkit.optimizer.planner import needs_distinct, prefetched_whole
+from toolkit.optimizer.selection import cache_key
+from toolkit.pagination import check_offset, check_size
 from toolkit.security.policies import is_restricted
+from toolkit.types.polymorphism import downcast, downcast_all
 
 if TYPE_CHECKING:
     from toolkit.schema import SchemaBuilder
@@ -27,12 +32,7 @@ def related_rows(builder: SchemaBuilder, root: Any, field: Any) -> Any:
     """The related rows of a to-many relation the caller may see; many-to-many through a model of
     your own can link the same pair twice (an author with two roles), so those are made distinct."""
     queryset = builder.restrict(field.related_model, getattr(root, attribute_name(field)).all())
-    through = getattr(field, "through", None) or getattr(
-        getattr(field, "remote_field", None), "through", None
-    )
-    if through is not None and not through._meta.auto_created:
-        queryset = queryset.distinct()
-    return queryset
+    return queryset.distinct() if needs_distinct(field) else queryset
 
 
 def to_one_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
@@ -40,11 +40,16 @@ def to_one_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
     if not builder.is_exposed(target):
         return None
     name = attribute_name(field)
-    # Rows some callers may not see, or a polymorphic target, are fetched through the builder.
-    checked = bool(builder.child_links(target)) or is_restricted(builder.spec(target))
+    # Rows some callers may not see, or a polymorphic target, go through the builder (or the
+    # planner's scoped prefetch, which fills the relation's cache).
+    links = builder.child_links(target)
+    checked = bool(links) or is_restricted(builder.spec(target))
     forward = not isinstance(field, models.ForeignObjectRel)
 
     def resolve(root: Any, info: Any) -> Any:
+        caching.read(target)
+        if checked and field.is_cached(root):
+            return downcast(field.get_cached_value(root), links)
         if checked and forward:
             pk = getattr(root, field.attname)
         else:
@@ -79,7 +84,18 @@ def to_many_field(builder: SchemaBuilder, field: Any) -> graphene.Field | None:
     if not builder.is_exposed(target):
         return None
 
+    name = attribute_name(field)
+    links = builder.child_links(target)
+    unsliced = prefetched_whole(field)
+
     def resolve(root: Any, info: Any, where=None, order_by=None, limit=None, offset=None) -> list:
+        args = {"where": where, "order_by": order_by, "limit": limit, "offset": offset}
+        planned = root.__dict__.get(cache_key(name, args))
+        if planned is not None:  # prefetched by the planner with exactly these arguments
+            if unsliced:
+                start = check_offset(offset, "offset")
+                planned = planned[start : start + check_size(limit, "limit")]
+            return downcast_all(planned, links)
         queryset = related_rows(builder, root, field)
         return builder.list_rows(target, queryset, where=where, order_by=order_by, limit=limit, offset=offset)
 
@@ -100,6 +116,9 @@ def count_field(builder: SchemaBuilder, field: Any) -> graphene.Dynamic:
             return None
 
         def resolve(root: Any, info: Any, where=None) -> int:
+            planned = root.__dict__.get(cache_key(f"{name}_count", {"where": where}))
+            if planned is not None:
+                return planned
             queryset = related_rows(builder, root, field)
             return builder.filtered(target, queryset, where).count()
 
@@ -121,9 +140,12 @@ def generic_fk_field(builder: SchemaBuilder, field: GenericForeignKey) -> graphe
     allowed = union.models
 
     def resolve(root: Any, info: Any) -> Any:
+        cached = field.is_cached(root)
         obj = getattr(root, field.name)
         if obj is None or not isinstance(obj, allowed) or not builder.is_exposed(type(obj)):
             return None
+        if cached:  # the planner's GenericPrefetch used scoped querysets
+            return downcast(obj, builder.child_links(type(obj)))
         if builder.child_links(type(obj)) or is_restricted(builder.spec(type(obj))):
             return builder.fetch_by_pk(type(obj), {obj.pk}).get(obj.pk)
         return obj

@@ -1,0 +1,111 @@
+"""What an operation costs — SQL statements, SQL time, total time — and its time budget.
+
+The view measures every operation with :func:`measuring`; the figures go to the request (for the
+metrics) and, in DEBUG, to ``extensions.debug`` of the response. The budget
+(``TOOLKIT["OPERATION_TIMEOUT"]`` seconds) is checked before each list or relation is fetched, and
+on PostgreSQL every statement also gets ``statement_timeout`` (``TOOLKIT["STATEMENT_TIMEOUT_MS"]``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+
+from toolkit.conf import get_config
+from toolkit.exceptions import Timeout
+
+#: PostgreSQL's SQLSTATE for "canceling statement due to statement timeout".
+QUERY_CANCELED = "57014"
+
+
+@dataclass
+class OperationStats:
+    started: float = field(default_factory=time.perf_counter)
+    finished: float | None = None
+    deadline: float | None = None
+    sql_count: int = 0
+    sql_seconds: float = 0.0
+    statements: list[str] = field(default_factory=list)
+    cache_hit: bool = False
+    timed_out: bool = False
+
+    @property
+    def total_seconds(self) -> float:
+        return (self.finished or time.perf_counter()) - self.started
+
+    def as_debug(self, with_sql: bool) -> dict[str, Any]:
+        debug: dict[str, Any] = {
+            "sql": {"count": self.sql_count, "timeMs": round(self.sql_seconds * 1000, 2)},
+            "timings": {"totalMs": round(self.total_seconds * 1000, 2)},
+            "cacheHit": self.cache_hit,
+        }
+        if with_sql:
+            debug["sql"]["statements"] = self.statements
+        return debug
+
+
+_current: ContextVar[OperationStats | None] = ContextVar("toolkit_operation_stats", default=None)
+
+
+def current() -> OperationStats | None:
+    return _current.get()
+
+
+def check_deadline() -> None:
+    """Raise Timeout once the operation has used up its budget (called before each fetch)."""
+    stats = _current.get()
+    if stats is not None and stats.deadline is not None and time.perf_counter() > stats.deadline:
+        stats.timed_out = True
+        raise Timeout(f"The operation took longer than {get_config()['OPERATION_TIMEOUT']} seconds.")
+
+
+@contextmanager
+def measuring(keep_statements: bool = False) -> Iterator[OperationStats]:
+    budget = get_config()["OPERATION_TIMEOUT"]
+    stats = OperationStats()
+    stats.deadline = stats.started + budget if budget else None
+    token = _current.set(stats)
+
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            stats.sql_count += 1
+            stats.sql_seconds += time.perf_counter() - began
+            if keep_statements:
+                stats.statements.append(sql)
+
+    try:
+        with connection.execute_wrapper(wrapper):
+            yield stats
+    finally:
+        stats.finished = time.perf_counter()
+        _current.reset(token)
+
+
+@contextmanager
+def statement_timeout() -> Iterator[None]:
+    """On PostgreSQL, run the operation in a transaction whose statements time out."""
+    milliseconds = get_config()["STATEMENT_TIMEOUT_MS"]
+    if connection.vendor != "postgresql" or not milliseconds:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(milliseconds))])
+        yield
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    cause = getattr(error, "__cause__", None) or error
+    return (
+        getattr(cause, "sqlstate", None) == QUERY_CANCELED
+        or getattr(getattr(cause, "diag", None), "sqlstate", None) == QUERY_CANCELED
+    )

@@ -1,0 +1,32 @@
+"""Base classes for generated object types, without graphene's per-class dataclass.
+
+graphene builds a dataclass for every ``ObjectType`` subclass so instances can be constructed
+(``Book(title=...)``). Generated types are never instantiated — resolvers return model instances,
+dicts and plain objects — and that dataclass was most of the schema build time (about 1.5 ms per
+type, thousands of types for a large app), so these skip it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from graphene.types.base import BaseTypeMeta
+from graphene.types.objecttype import ObjectTypeMeta
+from graphene_django import DjangoObjectType
+
+
+class GeneratedTypeMeta(ObjectTypeMeta):
+    def __new__(cls, name_: str, bases: tuple, namespace: dict, **options: Any) -> Any:
+        return BaseTypeMeta.__new__(cls, name_, bases, namespace, **options)
+
+
+class GeneratedObjectType(graphene.ObjectType, metaclass=GeneratedTypeMeta):
+    """An object type that is never instantiated (a result shape)."""
+
+
+class GeneratedDjangoObjectType(DjangoObjectType, metaclass=GeneratedTypeMeta):
+    """A model's type: resolvers return model instances, never instances of the type."""
+
+    class Meta:
+        abstract = True
