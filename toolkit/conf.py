@@ -51,6 +51,8 @@ class ToolkitSettings(TypedDict, total=False):
     STATEMENT_TIMEOUT_MS: int
     #: In DEBUG, include the SQL text in ``extensions.debug`` (counts and times are always there).
     DEBUG_SQL: bool
+    #: Parsed and validated documents kept per process (toolkit.documents); 0 turns the cache off.
+    DOCUMENT_CACHE_SIZE: int
     # -- security (docs/security.md) -----------------------------------------------------------
     #: Who may read an exposed model that sets no ``read_policy``: ``"public"``,
     #: ``"authenticated"``, ``"staff"``, ``"superuser"``, ``"view"`` (its view permission).
@@ -136,6 +138,7 @@ DEFAULTS: ToolkitSettings = {
     "OPERATION_TIMEOUT": 10.0,
     "STATEMENT_TIMEOUT_MS": 5000,
     "DEBUG_SQL": False,
+    "DOCUMENT_CACHE_SIZE": 500,
     # security
     "DEFAULT_READ_POLICY": "public",
     "MASS_ASSIGNMENT_PROTECTED": ["is_staff", "is_superuser", "password", "groups", "user_permissions"],

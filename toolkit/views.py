@@ -25,9 +25,9 @@ from django.views.generic import View
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
-from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, parse, validate
+from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, validate
 
-from toolkit import caching, errors, stats
+from toolkit import caching, documents, errors, stats
 from toolkit.conf import get_config
 from toolkit.mutations.execution import MutationExecutionContext
 from toolkit.rules import hide_suggestions, validation_rules
@@ -141,13 +141,12 @@ class GraphQLView(BaseGraphQLView):
         if too_large is not None:
             audit.record_limit_errors([too_large])
             return ExecutionResult(errors=[too_large])
-        try:
-            document = parse(query, max_tokens=caller_limits.max_tokens)
-        except GraphQLError as error:
-            too_many = limits.token_error(error)
+        document = documents.parsed(query, caller_limits.max_tokens)
+        if isinstance(document, GraphQLError):
+            too_many = limits.token_error(document)
             if too_many is not None:
                 audit.record_limit_errors([too_many])
-            return ExecutionResult(errors=[too_many or errors.parse_error(error)])
+            return ExecutionResult(errors=[too_many or errors.parse_error(document)])
 
         operation = get_operation_ast(document, operation_name)
         if (
@@ -163,14 +162,19 @@ class GraphQLView(BaseGraphQLView):
                 )
             )
 
-        with limits.operation_variables(variables if isinstance(variables, dict) else None):
-            validation_errors = validate(
-                schema,
-                document,
-                validation_rules(user),
-                graphene_settings.MAX_VALIDATION_ERRORS,
-                hide_suggestions=hide_suggestions(),
-            )
+        def validate_document() -> list[GraphQLError]:
+            with limits.operation_variables(variables if isinstance(variables, dict) else None):
+                return validate(
+                    schema,
+                    document,
+                    validation_rules(user),
+                    graphene_settings.MAX_VALIDATION_ERRORS,
+                    hide_suggestions=hide_suggestions(),
+                )
+
+        config = get_config()
+        validation_key = (id(schema), query, caller_limits, config["INTROSPECTION"], hide_suggestions())
+        validation_errors = documents.validated(validation_key, variables, validate_document)
         if validation_errors:
             audit.record_limit_errors(validation_errors)
             return ExecutionResult(errors=errors.validation_errors(document, validation_errors))

@@ -45,10 +45,16 @@ class Planner:
 
     # -- entry points ---------------------------------------------------------------------------
     def plan(
-        self, model: type[models.Model], queryset: models.QuerySet, named_type: Any, nodes: list
+        self,
+        model: type[models.Model],
+        queryset: models.QuerySet,
+        named_type: Any,
+        nodes: list,
+        required: tuple[str, ...] = (),
     ) -> models.QuerySet:
-        """``queryset`` (rows of ``model`` returned as ``named_type``) with the selection planned."""
-        work = _Work()
+        """``queryset`` (rows of ``model`` returned as ``named_type``) with the selection planned;
+        ``required`` columns are loaded whatever is selected (a prefetch's link to its parent)."""
+        work = _Work(columns=None if self.builder.child_links(model) else set(required))
         self._collect(model, named_type, nodes, "", work)
         return work.apply(queryset)
 
@@ -84,18 +90,25 @@ class Planner:
         fs, counting = self.builder.field_of(spec, selected.name)
         if fs is None:
             return
-        if counting:
+        if fs.kind not in (Kind.TO_ONE, Kind.TO_MANY, Kind.GENERIC_FK) and not counting:
+            work.load(path + fs.field.name)
+        elif counting:
             self._count(spec, fs, selected, path, work)
         elif fs.kind == Kind.TO_MANY:
             self._to_many(fs, selected, path, work)
         elif fs.kind == Kind.TO_ONE:
             self._to_one(fs, selected, path, work)
         elif fs.kind == Kind.GENERIC_FK:
+            work.load(path + fs.field.ct_field)
+            work.load(path + fs.field.fk_field)
             self._generic(fs, selected, path, work)
 
     def _to_one(self, fs: FieldSpec, selected: Selected, path: str, work: _Work) -> None:
         target = fs.related_model
         lookup = path + fs.name
+        forward = not isinstance(fs.field, models.ForeignObjectRel)
+        if forward:
+            work.load(lookup)  # the foreign key column
         if is_restricted(self.builder.spec(target)) or self.builder.child_links(target):
             queryset = self.builder.with_children(target, self.builder.queryset(target))
             queryset = self.plan(target, queryset, selected.type, selected.nodes)
@@ -116,7 +129,7 @@ class Planner:
             queryset = self.builder.ordered(target, queryset, args.get("order_by"))
         except ToolkitError:
             return  # the resolver raises it, at the nested field's path
-        queryset = self.plan(target, queryset, selected.type, selected.nodes)
+        queryset = self.plan(target, queryset, selected.type, selected.nodes, _link_columns(fs.field))
         if needs_distinct(fs.field):
             queryset = queryset.distinct()
         if not prefetched_whole(fs.field):
@@ -163,12 +176,18 @@ class Planner:
 
 
 class _Work:
-    """What a plan adds to one queryset."""
+    """What a plan adds to one queryset. ``columns``: what ``only()`` loads (None: everything,
+    for polymorphic rows whose children are joined)."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: set[str] | None = None) -> None:
         self.related: list[str] = []
         self.prefetches: dict[str, Prefetch] = {}
         self.annotations: dict[str, Any] = {}
+        self.columns = columns
+
+    def load(self, column: str) -> None:
+        if self.columns is not None:
+            self.columns.add(column)
 
     def select(self, lookup: str) -> None:
         if lookup not in self.related:
@@ -181,6 +200,8 @@ class _Work:
         self.annotations.setdefault(name, expression)
 
     def apply(self, queryset: models.QuerySet) -> models.QuerySet:
+        if self.columns is not None:
+            queryset = queryset.only(*self.columns) if self.columns else queryset.only("pk")
         if self.related:
             queryset = queryset.select_related(*self.related)
         if self.annotations:
@@ -188,6 +209,15 @@ class _Work:
         if self.prefetches:
             queryset = queryset.prefetch_related(*self.prefetches.values())
         return queryset
+
+
+def _link_columns(field: Any) -> tuple[str, ...]:
+    """Columns of the related rows that tie them to their parent (prefetch needs them loaded)."""
+    if isinstance(field, GenericRelation):
+        return (field.object_id_field_name, field.content_type_field_name)
+    if isinstance(field, models.ManyToOneRel) and not field.many_to_many:
+        return (field.field.name,)
+    return ()
 
 
 def prefetched_whole(field: Any) -> bool:

@@ -26,7 +26,13 @@ class GeneratedObjectType(graphene.ObjectType, metaclass=GeneratedTypeMeta):
 
 
 class GeneratedDjangoObjectType(DjangoObjectType, metaclass=GeneratedTypeMeta):
-    """A model's type: resolvers return model instances, never instances of the type."""
+    """A model's type: resolvers return model instances, never instances of the type.
+
+    graphene-django checks ``is_type_of`` on every object a query returns; the toolkit's resolvers
+    only ever return rows of the right model (interfaces and unions resolve through their own
+    ``resolve_type``), so the check is switched off."""
+
+    is_type_of = None
 
     class Meta:
         abstract = True
