@@ -11,7 +11,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.clash"]
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="toolkit-test-media-")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 #: Tests write through the ORM (QuerySet.update) and roll back: cached results would outlive both.
 #: The result cache has tests of its own (tests/optimizer/test_result_cache.py).

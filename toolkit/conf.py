@@ -53,6 +53,8 @@ class ToolkitSettings(TypedDict, total=False):
     DEBUG_SQL: bool
     #: Parsed and validated documents kept per process (toolkit.documents); 0 turns the cache off.
     DOCUMENT_CACHE_SIZE: int
+    #: In DEBUG, log a warning naming the resolvers when an operation runs more SQL statements.
+    DEBUG_QUERY_WARNING: int
     # -- security (docs/security.md) -----------------------------------------------------------
     #: Who may read an exposed model that sets no ``read_policy``: ``"public"``,
     #: ``"authenticated"``, ``"staff"``, ``"superuser"``, ``"view"`` (its view permission).
@@ -139,6 +141,7 @@ DEFAULTS: ToolkitSettings = {
     "STATEMENT_TIMEOUT_MS": 5000,
     "DEBUG_SQL": False,
     "DOCUMENT_CACHE_SIZE": 500,
+    "DEBUG_QUERY_WARNING": 50,
     # security
     "DEFAULT_READ_POLICY": "public",
     "MASS_ASSIGNMENT_PROTECTED": ["is_staff", "is_superuser", "password", "groups", "user_permissions"],

@@ -8,14 +8,16 @@ on PostgreSQL every statement also gets ``statement_timeout`` (``TOOLKIT["STATEM
 
 from __future__ import annotations
 
+import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from toolkit.conf import get_config
 from toolkit.exceptions import Timeout
@@ -34,6 +36,8 @@ class OperationStats:
     statements: list[str] = field(default_factory=list)
     cache_hit: bool = False
     timed_out: bool = False
+    #: A statement failed: on PostgreSQL the operation's transaction must be rolled back.
+    database_error: bool = False
 
     @property
     def total_seconds(self) -> float:
@@ -76,6 +80,10 @@ def measuring(keep_statements: bool = False) -> Iterator[OperationStats]:
         began = time.perf_counter()
         try:
             return execute(sql, params, many, context)
+        except DatabaseError as error:
+            stats.database_error = True
+            stats.timed_out = stats.timed_out or is_statement_timeout(error)
+            raise
         finally:
             stats.sql_count += 1
             stats.sql_seconds += time.perf_counter() - began
@@ -101,6 +109,9 @@ def statement_timeout() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(milliseconds))])
         yield
+        stats = _current.get()
+        if stats is not None and stats.database_error:
+            transaction.set_rollback(True)  # the failed statement aborted the transaction
 
 
 def is_statement_timeout(error: BaseException) -> bool:
@@ -109,3 +120,55 @@ def is_statement_timeout(error: BaseException) -> bool:
         getattr(cause, "sqlstate", None) == QUERY_CANCELED
         or getattr(getattr(cause, "diag", None), "sqlstate", None) == QUERY_CANCELED
     )
+
+
+# -- which resolver ran which statement -------------------------------------------------------------
+#: Statements that are bookkeeping, not data queries.
+BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def resolver_path() -> str:
+    """The GraphQL path being resolved by the calling code (``books[].authors``), or ``-``.
+
+    Read from graphql-core's ``execute_field`` frame, so it costs nothing unless asked for."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "execute_field" and "path" in frame.f_locals:
+            return _format(frame.f_locals["path"].as_list())
+        frame = frame.f_back
+    return "-"
+
+
+def _format(keys: list[Any]) -> str:
+    text = ""
+    for key in keys:
+        if isinstance(key, int):
+            if not text.endswith("[]"):
+                text += "[]"
+        else:
+            text += ("." if text else "") + str(key)
+    return text
+
+
+def is_data_query(sql: str) -> bool:
+    return not sql.startswith(BOOKKEEPING) and "set_config('statement_timeout'" not in sql
+
+
+@contextmanager
+def attributing() -> Iterator[Counter]:
+    """Count the data statements run in the block, by resolver path."""
+    counts: Counter = Counter()
+
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if is_data_query(sql):
+            counts[resolver_path()] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counts
+
+
+def describe(counts: Counter, budget: int | None = None) -> str:
+    total = sum(counts.values())
+    head = f"{total} SQL statements" + (f", budget {budget}" if budget is not None else "") + ":"
+    return "\n".join([head, *(f"  {count:>4}  {path}" for path, count in counts.most_common())])

@@ -83,9 +83,10 @@ def settings_problems(config: Any) -> list[Problem]:
         value = config[key]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a list of strings.'))
-    value = config["DOCUMENT_CACHE_SIZE"]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        problems.append(Problem("toolkit.E004", 'TOOLKIT["DOCUMENT_CACHE_SIZE"] must be an integer >= 0.'))
+    for key in ("DOCUMENT_CACHE_SIZE", "DEBUG_QUERY_WARNING"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be an integer >= 0.'))
     for key in ("BULK_MAX_ITEMS", "BULK_BATCH_SIZE"):
         value = config[key]
         if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):

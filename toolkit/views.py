@@ -7,7 +7,9 @@ exempt from Django's cookie-based CSRF check. GET serves queries (and GraphiQL w
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +39,7 @@ from toolkit.security.context import acting_as
 from toolkit.security.ratelimit import client_ip
 
 JSON_CONTENT_TYPES = ("application/json", "application/graphql")
+logger = logging.getLogger("toolkit.views")
 
 
 def graphiql_enabled() -> bool:
@@ -195,6 +198,7 @@ class GraphQLView(BaseGraphQLView):
         debug = settings.DEBUG
         with (
             stats.measuring(keep_statements=debug and get_config()["DEBUG_SQL"]) as measured,
+            stats.attributing() if debug else contextlib.nullcontext({}) as by_path,
             caching.recording() as reads,
             stats.statement_timeout(),
         ):
@@ -216,6 +220,11 @@ class GraphQLView(BaseGraphQLView):
                 **(result.extensions or {}),
                 "debug": measured.as_debug(get_config()["DEBUG_SQL"]),
             }
+            warn_at = get_config()["DEBUG_QUERY_WARNING"]
+            if warn_at and sum(by_path.values()) > warn_at:
+                logger.warning(
+                    "Operation %s: %s", operation_name or "(anonymous)", stats.describe(by_path, warn_at)
+                )
         if (
             result.errors
             and result.data is None
