@@ -130,9 +130,10 @@ GRAPHENE = {"SCHEMA": None}
 
 #: JSON Web Tokens (djangorestframework-simplejwt's token classes; docs/security.md). The signing
 #: key is separate from SECRET_KEY so either can be rotated alone; by default it is derived from it.
-JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or salted_hmac(
-    "toolkit.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256"
-).hexdigest()
+JWT_SIGNING_KEY = (
+    env.str("JWT_SIGNING_KEY", default="")
+    or salted_hmac("toolkit.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256").hexdigest()
+)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
@@ -150,6 +151,14 @@ SIMPLE_JWT = {
 #: ``toolkit/conf.py`` and ``docs/configuration.md``.
 TOOLKIT = {
     "APPS": ["demo"],
+    #: The roles whose view of the API is checked in (docs/schema/roles/, `graphql export --role`).
+    "ROLES": {
+        "anonymous": {},
+        "member": {"authenticated": True},
+        "staff": {"staff": True},
+        "partner-manager": {"staff": True, "permissions": ["demo.view_partneraccount"]},
+        "superuser": {"superuser": True},
+    },
     #: Read results are cached and dropped by model signals (docs/performance.md).
     "RESULT_CACHE": {"enabled": env.bool("RESULT_CACHE", default=True), "timeout": 300},
     "CLAMD_URL": env.str("CLAMD_URL", default="tcp://127.0.0.1:3310"),

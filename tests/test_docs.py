@@ -28,3 +28,10 @@ def test_doc_example_runs(admin_gql, document):
     for value in data.values():
         if isinstance(value, dict) and "ok" in value:
             assert value["ok"] is expect_ok, value
+
+
+def test_configuration_page_documents_every_toolkit_key():
+    from toolkit.conf import DEFAULTS
+
+    page = (DOCS / "configuration.md").read_text()
+    assert [key for key in DEFAULTS if f"`{key}`" not in page] == []

@@ -100,7 +100,9 @@ def scope_of(user: Any) -> dict[str, Any]:
 
 def result_key(query: str, variables: Any, operation_name: Any, user: Any) -> str:
     payload = json.dumps(
-        {"q": query, "v": variables or {}, "o": operation_name, "s": scope_of(user)}, sort_keys=True, default=str
+        {"q": query, "v": variables or {}, "o": operation_name, "s": scope_of(user)},
+        sort_keys=True,
+        default=str,
     )
     return RESULT_PREFIX + hashlib.sha256(payload.encode()).hexdigest()
 

@@ -57,6 +57,9 @@ class ModelSpec:
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     filterable: list[str] = field(default_factory=list)
     orderable: list[str] = field(default_factory=list)
+    #: Reverse relations whose forward side clients may not write (``User.groups`` seen from
+    #: ``Group.user_set``, an owner field seen from the owner): not writable from this side either.
+    protected_reverse: set[str] = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -93,7 +96,11 @@ class ModelSpec:
         generic_keys = {
             f.fk_field for f in self.model._meta.private_fields if isinstance(f, GenericForeignKey)
         }
-        protected = set(get_config()["MASS_ASSIGNMENT_PROTECTED"]) | set(self.options.server_fields)
+        protected = (
+            set(get_config()["MASS_ASSIGNMENT_PROTECTED"])
+            | set(self.options.server_fields)
+            | self.protected_reverse
+        )
         if self.model is get_user_model():
             protected |= USER_SERVER_FIELDS
         if self.options.owner_field:
@@ -238,8 +245,36 @@ def build_registry() -> ExposureRegistry:
     }
     for spec in specs.values():
         problems += _resolve_fields(spec, specs, config)
+    _protect_reverse_sides(specs, config)
     problems += name_problems(specs)
     return ExposureRegistry(specs=specs, problems=problems)
+
+
+def _protect_reverse_sides(specs: dict[type[models.Model], ModelSpec], config: Any) -> None:
+    """A relation protected on one side is protected on the other: adding yourself to a group's
+    ``user_set`` is writing ``User.groups``; re-linking ``User.reviews`` is writing ``Review.user``."""
+    user_model = get_user_model()
+    for spec in specs.values():
+        for name, fs in spec.fields.items():
+            if not isinstance(fs.field, models.ForeignObjectRel):
+                continue
+            forward = fs.field.field
+            forward_model = forward.model
+            protected = set(config["MASS_ASSIGNMENT_PROTECTED"])
+            if forward_model is user_model:
+                protected |= USER_SERVER_FIELDS
+            other = specs.get(forward_model)
+            if other is not None:
+                opts = other.options
+                protected |= set(opts.server_fields) | set(opts.read_only_fields)
+                if opts.owner_field:
+                    protected.add(opts.owner_field)
+            else:
+                owner = resolve_options(forward_model)[0].owner_field
+                if owner:
+                    protected.add(owner)
+            if forward.name in protected:
+                spec.protected_reverse.add(name)
 
 
 def security_problems(spec: ModelSpec, candidates: dict[str, Any]) -> list[Problem]:

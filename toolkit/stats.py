@@ -109,9 +109,17 @@ def statement_timeout() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(milliseconds))])
         yield
-        stats = _current.get()
-        if stats is not None and stats.database_error:
-            transaction.set_rollback(True)  # the failed statement aborted the transaction
+        if _transaction_failed():
+            transaction.set_rollback(True)  # a statement failed outside any savepoint
+
+
+def _transaction_failed() -> bool:
+    """PostgreSQL refuses everything after an error until the transaction (or its savepoint)
+    is rolled back; errors a savepoint already undid leave it usable."""
+    from psycopg import pq
+
+    raw = connection.connection
+    return raw is not None and raw.info.transaction_status == pq.TransactionStatus.INERROR
 
 
 def is_statement_timeout(error: BaseException) -> bool:

@@ -105,9 +105,12 @@ class GraphQLView(BaseGraphQLView):
             return False
         limit = limits.limits_for(getattr(request, "user", None)).max_batch
         try:
-            count = len(json.loads(body))
+            operations = json.loads(body)
         except ValueError:
             return False  # reported as invalid JSON by the body parser
+        if not all(isinstance(o, dict) for o in operations):
+            raise ViewError(400, "BAD_REQUEST", "Each operation of a batch must be a JSON object.")
+        count = len(operations)
         if limit == 0:
             raise ViewError(400, "BAD_REQUEST", "Batched requests are not accepted.")
         if count > limit:
@@ -133,6 +136,8 @@ class GraphQLView(BaseGraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        if not isinstance(query, str):
+            raise HttpError(HttpResponseBadRequest("The query must be a string."))
         if variables is not None and not isinstance(variables, dict):
             raise HttpError(HttpResponseBadRequest("Variables must be a JSON object."))
         if operation_name is not None and not isinstance(operation_name, str):

@@ -678,8 +678,16 @@ def test_every_writable_model__gets_create_update_delete(gql):
 
 
 def test_mutations_setting_false__removes_the_mutation_type(admin_gql):
+    """Only the login mutations stay (they have their own switch); without them, no Mutation type."""
     before = Tag.objects.count()
+    mutation_names = "{ __schema { mutationType { fields { name } } } }"
     with override_settings(TOOLKIT={"APPS": ["demo"], "MUTATIONS": False}):
+        fields = admin_gql(mutation_names)["__schema"]["mutationType"]["fields"]
+        assert sorted(f["name"] for f in fields) == ["refreshToken", "revokeToken", "tokenAuth"]
+        result = admin_gql.post('mutation { createTag(input: {name: "off", slug: "off"}) { ok } }')
+        assert result.status == 400
+        assert result.codes == ["GRAPHQL_VALIDATION_FAILED"]
+    with override_settings(TOOLKIT={"APPS": ["demo"], "MUTATIONS": False, "AUTH_MUTATIONS": False}):
         assert admin_gql("{ __schema { mutationType { name } } }") == {"__schema": {"mutationType": None}}
         result = admin_gql.post('mutation { createTag(input: {name: "off", slug: "off"}) { ok } }')
         assert result.status == 400

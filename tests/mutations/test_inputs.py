@@ -159,6 +159,7 @@ def test_book_create_input__holds_exactly_the_writable_fields(gql):
         "reviews": "ReviewChildrenInput",
         "launches": "BookLaunchChildrenInput",
         "stores": "StoreManyInput",
+        "readingLists": "ReadingListManyInput",
     }
 
 

@@ -576,8 +576,9 @@ def test_hidden_fields__cannot_be_grouped_by(gql):
     assert result.errors[0]["extensions"]["argument"] == "groupBy"
 
 
-def test_partner_accounts_aggregate__groups_by_a_visible_field(gql):
-    data = gql(
+def test_partner_accounts_aggregate__groups_by_a_visible_field(admin_gql):
+    """Partner accounts need their view permission (read_policy "view"): a superuser has it."""
+    data = admin_gql(
         "{ partnerAccountsAggregate(groupBy: [IS_ACTIVE]) { count groups { key { isActive } count } } }"
     )
     rows = models.PartnerAccount.objects.values("is_active").annotate(n=Count("pk")).order_by("is_active")

@@ -203,7 +203,8 @@ def test_string_like_fields__email_url_slug_and_text(gql):
 
 
 @pytest.mark.parametrize("address", ["203.0.113.7", "2001:db8::1", None])
-def test_generic_ip_address__v4_v6_and_null(gql, address):
+def test_generic_ip_address__v4_v6_and_null(staff_gql, address):
+    """Review.ip_address is visible to staff only (its field policy)."""
     review = models.Review.objects.create(
         book=make_book(),
         reviewer_name="R",
@@ -211,15 +212,18 @@ def test_generic_ip_address__v4_v6_and_null(gql, address):
         ip_address=address,
         created_at=datetime.datetime(2024, 1, 1, tzinfo=UTC),
     )
-    data = gql("query($id: ID!) { review(id: $id) { ipAddress } }", {"id": review.pk})
+    data = staff_gql("query($id: ID!) { review(id: $id) { ipAddress } }", {"id": review.pk})
     assert data["review"]["ipAddress"] == address
 
 
-def test_partner_ip_address__ipv6_reads_back(gql):
+def test_partner_ip_address__ipv6_reads_back(admin_gql):
+    """Partner accounts need their view permission: a superuser has it."""
     partner = models.PartnerAccount.objects.create(
         name="P", contact_email="p@example.com", api_token="t", password_hash="h", last_seen_ip="::1"
     )
-    data = gql("query($id: ID!) { partnerAccount(id: $id) { lastSeenIp isActive } }", {"id": partner.pk})
+    data = admin_gql(
+        "query($id: ID!) { partnerAccount(id: $id) { lastSeenIp isActive } }", {"id": partner.pk}
+    )
     assert data["partnerAccount"] == {"lastSeenIp": "::1", "isActive": True}
 
 

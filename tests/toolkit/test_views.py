@@ -137,8 +137,19 @@ def test_invalid_json_body__is_400_bad_request(client, db):
     assert "invalid JSON" in payload["errors"][0]["message"]
 
 
-def test_json_list_body__is_400_bad_request(client, db):
-    response = post_json(client, [{"query": BOOKS}])
+def test_json_list_body__is_a_batch_of_operations(client, db):
+    """A JSON array is a batch: one result per operation, in order (bounded by the query limits)."""
+    response = post_json(client, [{"query": BOOKS}, {"query": "{ tags(limit: 1) { name } }"}])
+    assert response.status_code == 200
+    first_tag = Tag.objects.order_by("name").first().name
+    assert json.loads(response.content) == [
+        {"data": {"books": [{"id": str(first_book_id())}]}, "id": None, "status": 200},
+        {"data": {"tags": [{"name": first_tag}]}, "id": None, "status": 200},
+    ]
+
+
+def test_empty_json_list_body__is_400_bad_request(client, db):
+    response = post_json(client, [])
     assert response.status_code == 400
     assert codes(body(response)) == ["BAD_REQUEST"]
 

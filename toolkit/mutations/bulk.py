@@ -164,6 +164,8 @@ def _prepare(
     if not creating and not writer.check_fresh(spec, instance, data, ""):
         result.errors = writer.errors
         return
+    if creating:
+        writer.set_owner(spec, instance)
     _, rejected = writer.assign(spec, instance, data, "", {})
     skip = (
         rejected

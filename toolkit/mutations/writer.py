@@ -79,8 +79,7 @@ class Writer:
         fixed = fixed or {}
         for name, value in fixed.items():
             setattr(instance, name, value)
-        if spec.options.owner_field:  # the server sets the owner; clients cannot
-            setattr(instance, spec.options.owner_field, current_user())
+        self.set_owner(spec, instance)
         relations, rejected = self.assign(spec, instance, data, path, fixed)
         skip = self.require_fields(spec, data, path, fixed)
         unsaved_links = {name for name, value in fixed.items() if getattr(value, "pk", None) is None}
@@ -251,6 +250,12 @@ class Writer:
             return False
         setattr(instance, field.name, target)
         return True
+
+    @staticmethod
+    def set_owner(spec: ModelSpec, instance: models.Model) -> None:
+        """The server sets the owner field of a new row to the caller; clients cannot."""
+        if spec.options.owner_field:
+            setattr(instance, spec.options.owner_field, current_user())
 
     @staticmethod
     def not_writable(spec: ModelSpec) -> set[str]:

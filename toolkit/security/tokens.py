@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.crypto import constant_time_compare, salted_hmac
+from rest_framework_simplejwt import settings as jwt_settings
+from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -35,7 +37,33 @@ def password_fingerprint(user: Any) -> str:
     ).hexdigest()[:32]
 
 
+def current_backend() -> TokenBackend:
+    """simplejwt's backend builds once at import; this one follows the settings as they are now
+    (a rotated ``JWT_SIGNING_KEY`` or ``override_settings`` takes effect at once)."""
+    jwt = jwt_settings.api_settings  # re-read: simplejwt rebinds it when SIMPLE_JWT changes
+    return TokenBackend(
+        jwt.ALGORITHM,
+        jwt.SIGNING_KEY,
+        jwt.VERIFYING_KEY,
+        jwt.AUDIENCE,
+        jwt.ISSUER,
+        jwt.JWK_URL,
+        jwt.LEEWAY,
+        jwt.JSON_ENCODER,
+    )
+
+
+class ToolkitAccessToken(AccessToken):
+    def get_token_backend(self) -> TokenBackend:
+        return current_backend()
+
+
 class ToolkitRefreshToken(RefreshToken):
+    access_token_class = ToolkitAccessToken
+
+    def get_token_backend(self) -> TokenBackend:
+        return current_backend()
+
     @classmethod
     def for_user(cls, user: Any) -> ToolkitRefreshToken:
         token = super().for_user(user)
@@ -62,7 +90,7 @@ def _user_of(token: Any) -> Any:
 def user_for_access_token(raw: str) -> Any:
     """The user an access token stands for; raises InvalidToken (never falls back to anonymous)."""
     try:
-        token = AccessToken(raw)  # signature, expiry and token_type == "access"
+        token = ToolkitAccessToken(raw)  # signature, expiry and token_type == "access"
     except TokenError as exc:
         raise InvalidToken(f"Invalid or expired token: {exc}.") from None
     return _user_of(token)

@@ -58,6 +58,10 @@ class Command(BaseCommand):
         p = command("export", "Print the live schema as sorted SDL or introspection JSON.")
         p.add_argument("--format", choices=["sdl", "json"], default="sdl")
         p.add_argument("--out", metavar="FILE", help="Write to FILE instead of standard output.")
+        p.add_argument(
+            "--role", metavar="NAME", default=None,
+            help="Only what this role of TOOLKIT['ROLES'] can see (docs/security.md).",
+        )  # fmt: skip
 
         p = command(
             "snapshot", "Record the live schema as a new version if it changed, and write the snapshot file.",
@@ -113,6 +117,13 @@ class Command(BaseCommand):
     # -- subcommands --------------------------------------------------------------------------
     def do_export(self, options: dict[str, Any]) -> None:
         schema = sources.live_schema()
+        if options["role"] is not None:
+            from toolkit.security.roles import UnknownRole, role_schema
+
+            try:
+                schema = role_schema(options["role"])
+            except UnknownRole as exc:
+                raise LifecycleError(str(exc), EXIT_BAD_INPUT) from None
         text = (
             sdl_text.introspection_json(schema)
             if options["format"] == "json"
