@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, validate
 
-from toolkit import caching, documents, errors, stats
+from toolkit import caching, documents, errors, signals, stats
 from toolkit.conf import get_config
 from toolkit.mutations.execution import MutationExecutionContext
 from toolkit.rules import hide_suggestions, validation_rules
@@ -157,6 +158,11 @@ class GraphQLView(BaseGraphQLView):
             return ExecutionResult(errors=[too_many or errors.parse_error(document)])
 
         operation = get_operation_ast(document, operation_name)
+        if operation is not None:
+            request.toolkit_operation = (
+                operation.name.value if operation.name else None,
+                operation.operation.value,
+            )
         if (
             request.method.lower() == "get"
             and operation is not None
@@ -252,7 +258,17 @@ class GraphQLView(BaseGraphQLView):
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> tuple[Any, int]:
         """graphene-django's response shape, plus ``extensions`` (the DEBUG figures)."""
         query, variables, operation_name, request_id = self.get_graphql_params(request, data)
-        result = self.execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        request.toolkit_operation = (operation_name if isinstance(operation_name, str) else None, None)
+        request.toolkit_stats = None
+        started = time.perf_counter()
+        try:
+            result = self.execute_graphql_request(
+                request, data, query, variables, operation_name, show_graphiql
+            )
+        except HttpError as exc:
+            code = exc.code if isinstance(exc, ViewError) else "BAD_REQUEST"
+            self._operation_executed(request, started, "refused", exc.response.status_code, [code])
+            raise
         if result is None:
             return None, 200
         status = 200
@@ -268,7 +284,35 @@ class GraphQLView(BaseGraphQLView):
         if self.batch:
             response["id"] = request_id
             response["status"] = status
+        outcome = "refused" if status != 200 else "error" if result.errors else "ok"
+        codes = [e.get("extensions", {}).get("code") for e in response.get("errors", [])]
+        self._operation_executed(request, started, outcome, status, codes)
         return self.json_encode(request, response, pretty=show_graphiql), status
+
+    @staticmethod
+    def _operation_executed(
+        request: HttpRequest, started: float, outcome: str, http_status: int, codes: list[str]
+    ) -> None:
+        """Send :data:`toolkit.signals.operation_executed` (failing receivers are only logged)."""
+        if not signals.operation_executed.has_listeners():
+            return
+        name, kind = getattr(request, "toolkit_operation", (None, None))
+        measured = getattr(request, "toolkit_stats", None)
+        responses = signals.operation_executed.send_robust(
+            sender=GraphQLView,
+            request=request,
+            operation_name=name,
+            operation_type=kind,
+            duration=time.perf_counter() - started,
+            sql_count=measured.sql_count if measured is not None else 0,
+            status=outcome,
+            http_status=http_status,
+            error_codes=codes,
+            cache_hit=bool(measured is not None and measured.cache_hit),
+        )
+        for receiver, response in responses:
+            if isinstance(response, Exception):
+                logger.error("operation_executed receiver %r failed", receiver, exc_info=response)
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
