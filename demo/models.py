@@ -19,7 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from toolkit import mutation
+from toolkit import computed, mutation
 
 
 class TimeStampedModel(models.Model):
@@ -47,6 +47,12 @@ class Publisher(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @computed(cache=300, depends_on=["demo.Book", "demo.Review"], requires=["id"])
+    def average_rating(self) -> float | None:
+        """Mean rating of every review of the publisher's books (null without reviews)."""
+        found = Review.objects.filter(book__publisher_id=self.pk).aggregate(mean=models.Avg("rating"))
+        return round(found["mean"], 2) if found["mean"] is not None else None
 
 
 class Author(TimeStampedModel):

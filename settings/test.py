@@ -15,3 +15,5 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="toolkit-test-media-")
 #: Tests write through the ORM (QuerySet.update) and roll back: cached results would outlive both.
 #: The result cache has tests of its own (tests/optimizer/test_result_cache.py).
 TOOLKIT = {**TOOLKIT, "RESULT_CACHE": {"enabled": False, "timeout": 300}}
+#: Same for the field cache of ``@computed(cache=...)`` fields (tests/optimizer/test_computed_fields.py).
+TOOLKIT["COMPUTED_FIELD_CACHE"] = False

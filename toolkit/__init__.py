@@ -2,9 +2,10 @@
 
 Public API::
 
-    from toolkit import get_schema, get_config, mutation
+    from toolkit import computed, get_schema, get_config, mutation
 """
 
+from toolkit.computation import computed
 from toolkit.conf import get_config
 from toolkit.exceptions import BadUserInput, ConfigurationError, NotFound, ToolkitError
 from toolkit.mutations.decorators import mutation
@@ -22,6 +23,7 @@ __all__ = [
     "ConfigurationError",
     "NotFound",
     "ToolkitError",
+    "computed",
     "get_config",
     "get_schema",
     "mutation",

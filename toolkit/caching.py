@@ -73,6 +73,15 @@ def read(model: type[models.Model]) -> None:
             reads[label] = versions([label])[label]
 
 
+def current_versions(labels: Iterable[str]) -> dict[str, int]:
+    """Versions of ``labels`` as the running operation first saw them (else read now)."""
+    labels = list(labels)
+    reads = _reads.get()
+    if reads is not None and all(label in reads for label in labels):
+        return {label: reads[label] for label in labels}
+    return versions(labels)
+
+
 @contextmanager
 def recording() -> Iterator[dict[str, int]]:
     token = _reads.set({})

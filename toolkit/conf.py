@@ -51,6 +51,8 @@ class ToolkitSettings(TypedDict, total=False):
     STATEMENT_TIMEOUT_MS: int
     #: In DEBUG, include the SQL text in ``extensions.debug`` (counts and times are always there).
     DEBUG_SQL: bool
+    #: Keep the values of ``@computed(cache=...)`` fields in Django's cache (toolkit.computation).
+    COMPUTED_FIELD_CACHE: bool
     #: Parsed and validated documents kept per process (toolkit.documents); 0 turns the cache off.
     DOCUMENT_CACHE_SIZE: int
     #: In DEBUG, log a warning naming the resolvers when an operation runs more SQL statements.
@@ -140,6 +142,7 @@ DEFAULTS: ToolkitSettings = {
     "OPERATION_TIMEOUT": 10.0,
     "STATEMENT_TIMEOUT_MS": 5000,
     "DEBUG_SQL": False,
+    "COMPUTED_FIELD_CACHE": True,
     "DOCUMENT_CACHE_SIZE": 500,
     "DEBUG_QUERY_WARNING": 50,
     # security

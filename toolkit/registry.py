@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRel, GenericRelation
 from django.db import models
 
+from toolkit.computation import ComputedField, computed_fields
 from toolkit.conf import get_config
 from toolkit.fieldkinds import GROUPABLE, NUMERIC, ORDERED, SORTABLE, Kind, kind_of
 from toolkit.naming import pascal_case, pluralize, snake_case
@@ -60,6 +61,8 @@ class ModelSpec:
     #: Reverse relations whose forward side clients may not write (``User.groups`` seen from
     #: ``Group.user_set``, an owner field seen from the owner): not writable from this side either.
     protected_reverse: set[str] = field(default_factory=set)
+    #: ``@computed`` methods exposed as read-only fields (toolkit.computation), by name.
+    computed: dict[str, ComputedField] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -308,6 +311,36 @@ def security_problems(spec: ModelSpec, candidates: dict[str, Any]) -> list[Probl
     return problems
 
 
+def _resolve_computed(
+    spec: ModelSpec, methods: dict[str, ComputedField], candidates: dict[str, Any], config: Any
+) -> list[Problem]:
+    """Expose the ``@computed`` methods the options allow; report bad declarations."""
+    from toolkit.computation import problems_of
+
+    problems = []
+    opts = spec.options
+    for name, method in methods.items():
+        messages = problems_of(spec.model, method)
+        if name in candidates:
+            messages.append(f"computed field '{name}' has the name of a model field.")
+        if messages:
+            problems += [Problem("toolkit.E010", f"{spec.label}: {m}", obj=spec.model) for m in messages]
+            continue
+        hidden = (
+            (opts.fields != ALL and name not in opts.fields)
+            or name in opts.exclude
+            or (
+                name not in opts.allow_sensitive
+                and is_sensitive(
+                    name, patterns=config["SENSITIVE_FIELD_PATTERNS"], names=config["SENSITIVE_FIELD_NAMES"]
+                )
+            )
+        )
+        if not hidden:
+            spec.computed[name] = method
+    return problems
+
+
 def _type_names(options: dict[type[models.Model], ModelOptions]) -> dict[type[models.Model], str]:
     """Model names, with the app label as prefix where two apps share a model name."""
     counts: dict[str, int] = {}
@@ -327,6 +360,8 @@ def _resolve_fields(
     problems: list[Problem] = []
     model, opts = spec.model, spec.options
     candidates = candidate_fields(model)
+    methods = computed_fields(model)
+    readable_candidates = {**methods, **candidates}
 
     def unknown(option: str, names: Any, allowed: Any) -> None:
         for name in names if isinstance(names, (list, tuple)) else ():
@@ -340,17 +375,12 @@ def _resolve_fields(
                     )
                 )
 
-    for option in (
-        "fields",
-        "exclude",
-        "allow_sensitive",
-        "read_only_fields",
-        "filter_fields",
-        "order_fields",
-        "regex_fields",
-    ):
+    for option in ("fields", "exclude", "allow_sensitive"):
+        unknown(option, getattr(opts, option), readable_candidates)
+    for option in ("read_only_fields", "filter_fields", "order_fields", "regex_fields"):
         unknown(option, getattr(opts, option), candidates)
-    problems += security_problems(spec, candidates)
+    problems += security_problems(spec, readable_candidates)
+    problems += _resolve_computed(spec, methods, candidates, config)
     if opts.version_field is not None:
         f = candidates.get(opts.version_field)
         if f is None:

@@ -262,6 +262,14 @@ class SchemaBuilder:
 
         return self.memo(("fields_of", spec.model), index).get(graphql_name, (None, False))
 
+    def computed_of(self, spec: ModelSpec, graphql_name: str) -> Any:
+        """The ``ComputedField`` behind a field of ``spec``'s type, if it is one."""
+
+        def index() -> dict[str, Any]:
+            return {self.display(name): method for name, method in spec.computed.items()}
+
+        return self.memo(("computed_of", spec.model), index).get(graphql_name)
+
     def parse_id(self, model: type[models.Model], value: Any, argument: str) -> Any:
         shown = self.display(argument)
         try:

@@ -89,6 +89,12 @@ class Planner:
     def _field(self, spec: ModelSpec, selected: Selected, path: str, work: _Work) -> None:
         fs, counting = self.builder.field_of(spec, selected.name)
         if fs is None:
+            method = self.builder.computed_of(spec, selected.name)
+            if method is not None:  # a @computed method reads what it declares, else the whole row
+                if method.requires is None:
+                    work.load_everything()
+                for column in method.requires or ():
+                    work.load(path + column)
             return
         if fs.kind not in (Kind.TO_ONE, Kind.TO_MANY, Kind.GENERIC_FK) and not counting:
             work.load(path + fs.field.name)
@@ -188,6 +194,9 @@ class _Work:
     def load(self, column: str) -> None:
         if self.columns is not None:
             self.columns.add(column)
+
+    def load_everything(self) -> None:
+        self.columns = None
 
     def select(self, lookup: str) -> None:
         if lookup not in self.related:

@@ -11,6 +11,7 @@ from graphene_django.converter import convert_django_field_with_choices
 from graphene_django.types import construct_fields
 from graphene_django.utils import get_model_fields
 
+from toolkit.computation import resolver as computed_resolver
 from toolkit.fieldkinds import Kind
 from toolkit.security.context import current_user
 from toolkit.security.policies import field_rule
@@ -39,6 +40,12 @@ def _extra_attrs(builder: SchemaBuilder, spec: ModelSpec, extra: list[str]) -> d
     for name, fs in spec.fields.items():
         if fs.kind == Kind.TO_MANY:
             attrs[f"{name}_count"] = count_field(builder, fs.field)
+    for name, method in spec.computed.items():
+        attrs[name] = graphene.Field(
+            method.graphql_type(),
+            resolver=computed_resolver(spec.model, method),
+            description=method.description,
+        )
     return attrs
 
 
