@@ -1,7 +1,9 @@
 """Schema build time and memory for 200 generated models: ``python -m bench.schema_build``.
 
-Prints the build time (median of fresh builds) and the resident memory growth of the first build,
-measured in a fresh process so the figures are the toolkit's alone.
+Prints the build time — the schema with every type's fields resolved, which is what serving the
+first query needs — of the first build and the median of 3 rebuilds, the resident memory growth
+of the first build (measured in a fresh process so the figures are the toolkit's alone), and
+separately the time to print the SDL.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from typing import Any
 
 
 def resident_mb() -> float:
@@ -27,19 +30,28 @@ def main() -> None:
 
     before = resident_mb()
     started = time.perf_counter()
-    schema = build_schema()
-    sdl = print_schema(schema.graphql_schema)  # forces every lazy type
+    schema = complete(build_schema())
     first = time.perf_counter() - started
     growth = resident_mb() - before
+    started = time.perf_counter()
+    sdl = print_schema(schema.graphql_schema)
+    printing = time.perf_counter() - started
     timings = []
     for _ in range(3):
         started = time.perf_counter()
-        print_schema(build_schema().graphql_schema)
+        complete(build_schema())
         timings.append(time.perf_counter() - started)
     types = len(schema.graphql_schema.type_map)
-    print(f"models: 200; types: {types}; SDL: {len(sdl) // 1024} KiB")
+    print(f"models: 200; types: {types}; SDL: {len(sdl) // 1024} KiB (printed in {printing:.2f} s)")
     print(f"first build: {first:.2f} s; median of 3 rebuilds: {statistics.median(timings):.2f} s")
     print(f"resident memory growth of the first build: {growth:.1f} MB")
+
+
+def complete(schema: Any) -> Any:
+    """Resolve every lazily defined field map, as the first validation of a query would."""
+    for graphql_type in schema.graphql_schema.type_map.values():
+        getattr(graphql_type, "fields", None)
+    return schema
 
 
 if __name__ == "__main__":
