@@ -8,6 +8,7 @@ State machine (``status``)::
 
     pending ──scan: clean──▶ clean ──▶ thumbnails (images)
        │  ╰──scan: infected──▶ infected (file moved to the quarantine storage, never served)
+       ├──scanner unreachable──▶ pending (the job retries with backoff; never clean by default)
        ╰──scan error──▶ scan_failed ──retry with backoff──▶ clean / infected / scan_failed
 
 A file is served (its URL exposed) only while ``status == "clean"``.
@@ -29,8 +30,11 @@ class MediaFile(models.Model):
         SCAN_FAILED = "scan_failed", "Scan failed (will retry)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    #: The storage name in the default storage (or in the quarantine storage once infected).
+    #: The storage name in the media storage (the model field's storage, else the default one).
+    #: It is kept when the file is quarantined, so the field's value still finds its row.
     file = models.FileField(max_length=255, db_index=True)
+    #: The name in the quarantine storage once infected (the media storage no longer has it).
+    quarantine_name = models.CharField(max_length=255, blank=True)
     #: The client's filename after sanitising (no path, no control characters, bounded length).
     original_name = models.CharField(max_length=255)
     #: The MIME type detected from the content's magic bytes (never the client's claim).
@@ -73,3 +77,13 @@ class MediaFile(models.Model):
     @property
     def is_servable(self) -> bool:
         return self.status == self.Status.CLEAN
+
+    def thumbnail_items(self) -> list[tuple[str, dict]]:
+        """``[(size, {"name", "width", "height"}), ...]`` in the order of ``THUMBNAIL_SIZES`` (the
+        JSON column does not keep an order on every database), other sizes last by name."""
+        from media_pipeline.conf import media_config
+
+        configured = list(media_config()["THUMBNAIL_SIZES"])
+        thumbnails = self.thumbnails or {}
+        rank = {size: index for index, size in enumerate(configured)}
+        return sorted(thumbnails.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Make sure the services the tests need are running; start them when they are not.
 
-Usage: scripts/services.py [--check | --stop] SERVICE...   (postgres, redis, clamd)
+Usage: scripts/services.py [--check | --stop] SERVICE...   (postgres, redis, clamd, chromium)
 
 - default: start each service that is not listening (clamd: install Debian's clamav-daemon if
   missing, start it with the repository's signatures in scripts/clamd/ and a generated config
   under .run/clamd/, record its PID, wait until it answers PONG);
-- ``--check``: exit 0 if every service is listening, 1 otherwise (starts nothing);
+- ``chromium`` is not a server: the browser the dashboard's browser tests drive (Playwright with
+  ``executable_path``); installed from Debian (``chromium``, ``chromium-driver``) when
+  ``/usr/bin/chromium`` (or ``CHROMIUM_PATH``) is missing, never started here;
+- ``--check``: exit 0 if every service is listening (chromium: installed), 1 otherwise (starts nothing);
 - ``--stop``: stop a clamd this script started (by its recorded PID).
 
 Environment: POSTGRES_PORT, REDIS_PORT, CLAMD_PORT (default 3310), CLAMD_RUN_DIR (default .run/clamd).
@@ -64,6 +67,7 @@ SERVICES = {
         ],
     ),
     "clamd": (clamd_port, lambda: []),  # started by start_clamd()
+    "chromium": (lambda: 0, lambda: []),  # installed by install_chromium(), nothing listens
 }
 
 
@@ -100,6 +104,30 @@ def install_clamd() -> str:
     binary = clamd_binary()
     if not binary:
         sys.exit("error: clamd is not installed and 'apt-get install clamav-daemon' failed.")
+    return binary
+
+
+def chromium_binary() -> str | None:
+    """Debian's chromium (``CHROMIUM_PATH`` overrides where it is looked for)."""
+    wanted = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    return wanted if os.path.exists(wanted) else None
+
+
+def install_chromium() -> str:
+    """Install Debian's chromium and chromium-driver when missing (like clamav-daemon above)."""
+    binary = chromium_binary()
+    if binary:
+        return binary
+    print("Installing chromium (Debian) ...", file=sys.stderr)
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env, "check": False}
+    if subprocess.run(install, **quiet).returncode != 0:
+        subprocess.run(["apt-get", "update"], **quiet)
+        subprocess.run(install, **quiet)
+    binary = chromium_binary()
+    if not binary:
+        sys.exit("error: chromium is not installed and 'apt-get install chromium chromium-driver' failed.")
     return binary
 
 
@@ -169,6 +197,9 @@ def stop_clamd() -> None:
 
 
 def ensure(name: str) -> None:
+    if name == "chromium":
+        install_chromium()
+        return
     port_of, commands = SERVICES[name]
     port = port_of()
     if is_listening(port):
@@ -188,6 +219,12 @@ def ensure(name: str) -> None:
     sys.exit(f"error: {name} is not listening on 127.0.0.1:{port} and could not be started.")
 
 
+def is_up(service: str) -> bool:
+    if service == "chromium":
+        return chromium_binary() is not None
+    return is_listening(SERVICES[service][0]())
+
+
 def main(argv: list[str]) -> None:
     action = "start"
     if argv and argv[0] in ("--check", "--stop"):
@@ -196,7 +233,7 @@ def main(argv: list[str]) -> None:
         if service not in SERVICES:
             sys.exit(f"error: unknown service {service!r} (known: {', '.join(SERVICES)})")
     if action == "check":
-        sys.exit(0 if all(is_listening(SERVICES[s][0]()) for s in argv) else 1)
+        sys.exit(0 if all(is_up(s) for s in argv) else 1)
     for service in argv:
         if action == "stop":
             if service != "clamd":

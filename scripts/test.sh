@@ -9,6 +9,8 @@ databases="${TEST_DATABASES:-sqlite postgres}"
 postgres_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/toolkit}"
 # The health tests use a real Redis and clamd; a clamd started here is stopped again at the end.
 python scripts/services.py redis
+# The dashboard's browser tests drive Debian's chromium (installed here when missing).
+python scripts/services.py chromium
 if ! python scripts/services.py --check clamd; then
     python scripts/services.py clamd
     trap 'python scripts/services.py --stop clamd' EXIT

@@ -2,7 +2,7 @@
 
 Environment variables: ``DATABASE_URL`` (default: a SQLite file in the project), ``REDIS_URL``
 (optional; enables the Redis cache and RQ workers), ``CLAMD_URL``, ``SECRET_KEY``, ``DEBUG``,
-``ALLOWED_HOSTS``.
+``ALLOWED_HOSTS``, and the rest listed in ``settings/environment.py`` (each checked before use).
 A ``.env`` file in the project root is read when present.
 """
 
@@ -14,11 +14,17 @@ from pathlib import Path
 import environ
 from django.utils.crypto import salted_hmac
 
+from settings.environment import check_environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
+
+#: Every variable read below is checked first: an unusable value stops the process with one
+#: readable error naming it (settings/environment.py, docs/configuration.md).
+check_environment()
 
 #: Only for local development; ``settings.prod`` refuses to start with it (check ``settings.E001``).
 INSECURE_DEV_SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
@@ -45,13 +51,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    #: X-Request-ID in, out and on every log line (first: even refusals carry it; docs/deployment.md).
+    "toolkit.observability.middleware.RequestIdMiddleware",
+    #: django-prometheus: request counts and latencies for /metrics (first and last, docs/dashboard.md).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    #: Static files served by the app server itself (collected into STATIC_ROOT in the image).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "settings.urls"
@@ -108,6 +121,15 @@ else:
 RQ_QUEUES = {
     name: {**RQ_CONNECTION, "DEFAULT_TIMEOUT": 600} for name in ("default", "media", "cache_invalidation")
 }
+#: Jobs carry the enqueuing request's id and are retried when they fail or their worker dies;
+#: workers log with the job's context and recover jobs of dead workers (toolkit/workers.py).
+RQ = {
+    "QUEUE_CLASS": "toolkit.workers.Queue",
+    "JOB_CLASS": "toolkit.workers.Job",
+    "WORKER_CLASS": "toolkit.workers.Worker",
+    #: For jobs enqueued without their own ``Retry``: retries and the seconds before each.
+    "DEFAULT_RETRY": {"max": 3, "intervals": []},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -125,6 +147,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+#: Infected uploads are moved here: outside MEDIA_ROOT and without a URL (docs/media.md).
+QUARANTINE_ROOT = env.path("QUARANTINE_ROOT", default=BASE_DIR / "quarantine")
+
+#: Media files go through Django's storage API. ``AWS_STORAGE_BUCKET_NAME`` switches the default
+#: storage to S3 (or any S3-compatible server via ``AWS_S3_ENDPOINT_URL``; credentials from the
+#: usual AWS environment variables); the quarantine stays a private local directory.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "quarantine": {
+        "BACKEND": "media_pipeline.storage.QuarantineStorage",
+        "OPTIONS": {"location": QUARANTINE_ROOT},
+    },
+}
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "default_acl": None,
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=True),
+            "file_overwrite": False,
+        },
+    }
 
 GRAPHENE = {"SCHEMA": None}
 
@@ -161,7 +209,15 @@ TOOLKIT = {
     },
     #: Read results are cached and dropped by model signals (docs/performance.md).
     "RESULT_CACHE": {"enabled": env.bool("RESULT_CACHE", default=True), "timeout": 300},
-    "CLAMD_URL": env.str("CLAMD_URL", default="tcp://127.0.0.1:3310"),
+    #: Unset: uploads are scanned by the built-in test scanner (EICAR only); settings.prod refuses it.
+    "CLAMD_URL": env.str("CLAMD_URL", default=""),
+    #: Uploads, scanning, thumbnails and URLs (docs/media.md); unset keys keep their defaults.
+    "MEDIA": {
+        "CDN_URL": env.str("MEDIA_CDN_URL", default=""),
+        "SIGNED_URLS": {"enabled": env.bool("MEDIA_SIGNED_URLS", default=False), "expires": 3600},
+    },
+    #: GraphQL uploads (docs/uploads.md): upload mutations, ``Upload`` inputs, ``FileInfo.status``.
+    "SCHEMA_EXTENSIONS": ["media_pipeline.schema.MediaSchemaExtension"],
     #: /health/live/ and /health/ready/ (and ``manage.py run_health_checks``); docs/operations.md
     "HEALTH_CHECKS": {
         "live": ["health_check.checks.Database"],
@@ -177,11 +233,34 @@ TOOLKIT = {
             "toolkit.health.checks.Migrations",
         ],
     },
+    #: The admin dashboard and /metrics (docs/dashboard.md): bearer tokens for uptime robots and
+    #: Prometheus; unset, only staff sessions with the dashboard's view permission get in.
+    "DASHBOARD": {
+        "STATUS_TOKEN": env.str("DASHBOARD_STATUS_TOKEN", default=""),
+        "METRICS_TOKEN": env.str("METRICS_TOKEN", default=""),
+    },
 }
 
+#: One JSON object per line on standard error (``LOG_FORMAT=text`` for people), with the request
+#: id, GraphQL operation, user and job of the work being done, secrets redacted (docs/deployment.md).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="json").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {"context": {"()": "toolkit.observability.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "toolkit.observability.logging.JsonFormatter"},
+        "text": {"()": "toolkit.observability.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+#: Error reporting (toolkit/observability/sentry.py): on when SENTRY_DSN is set; no personal data.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)

@@ -55,3 +55,22 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[ch
             )
         )
     return errors
+
+
+def check_required_environment(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``settings.E004``: a variable production needs is unset (``DATABASE_URL``, ``ALLOWED_HOSTS``;
+    ``SECRET_KEY`` is ``settings.E001``)."""
+    from settings.environment import REQUIRED_IN_PRODUCTION, missing
+
+    return [
+        checks.Error(
+            f"The environment variable {name} is not set; production needs it.",
+            hint={
+                "DATABASE_URL": "Set DATABASE_URL, e.g. postgres://user:password@db:5432/name "
+                "(production does not fall back to the SQLite file).",
+                "ALLOWED_HOSTS": "Set ALLOWED_HOSTS to the comma-separated host names the site is served as.",
+            }.get(name, f"Set {name}."),
+            id="settings.E004",
+        )
+        for name in missing(REQUIRED_IN_PRODUCTION)
+    ]

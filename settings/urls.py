@@ -1,11 +1,12 @@
 """Root URLconf: the GraphQL endpoint, the Django admin (with django-rq's dashboard at
-/admin/django_rq/) and the health checks."""
+/admin/django_rq/ and ours at /admin/dashboard/dashboard/), the health checks and /metrics."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 
+from dashboard.views import metrics_view
+from media_pipeline.views import media_urlpatterns
 from toolkit.health.views import ToolkitHealthCheckView
 from toolkit.views import GraphQLView
 
@@ -14,7 +15,10 @@ urlpatterns = [
     path("graphql/", GraphQLView.as_view(), name="graphql"),
     path("health/live/", ToolkitHealthCheckView.as_view(check_list="live"), name="health-live"),
     path("health/ready/", ToolkitHealthCheckView.as_view(check_list="ready"), name="health-ready"),
+    # Prometheus; the dashboard itself is in the admin (/admin/dashboard/dashboard/).
+    re_path(r"^metrics/?$", metrics_view, name="metrics"),
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Uploads are served only once scanned clean (media_pipeline.views.serve_media), never by static().
+    urlpatterns += media_urlpatterns()

@@ -19,6 +19,11 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Seed the tiny demo catalogue once; each test runs in a transaction rolled back after it."""
     with django_db_blocker.unblock():
         Seeder(SIZES["tiny"], seed=7).run()
+        # Load the feature flags now, as a server process does on its first request: tests that
+        # pin SQL counts must not see this one-off query (toolkit.flags keeps the rows per process).
+        from toolkit import flags
+
+        flags.rows()
 
 
 @dataclass

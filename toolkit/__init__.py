@@ -3,11 +3,13 @@
 Public API::
 
     from toolkit import computed, get_schema, get_config, mutation
+    from toolkit import SchemaExtension  # TOOLKIT["SCHEMA_EXTENSIONS"] (docs/uploads.md)
 """
 
 from toolkit.computation import computed
 from toolkit.conf import get_config
-from toolkit.exceptions import BadUserInput, ConfigurationError, NotFound, ToolkitError
+from toolkit.exceptions import BadUserInput, ConfigurationError, FeatureDisabled, NotFound, ToolkitError
+from toolkit.extensions import SchemaExtension
 from toolkit.mutations.decorators import mutation
 
 
@@ -21,7 +23,9 @@ def get_schema():
 __all__ = [
     "BadUserInput",
     "ConfigurationError",
+    "FeatureDisabled",
     "NotFound",
+    "SchemaExtension",
     "ToolkitError",
     "computed",
     "get_config",

@@ -1,12 +1,15 @@
-"""Read-only admin pages for the recorded schema versions, health check runs and audit events."""
+"""Admin pages: the recorded schema versions, health check runs and audit events (read-only), and
+the feature flags (editable: a change applies to every process on its next request)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 
-from toolkit.models import AuditEvent, HealthCheckRun, SchemaVersion
+from toolkit import flags
+from toolkit.models import AuditEvent, FeatureFlag, HealthCheckRun, SchemaVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,3 +50,50 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+class FeatureFlagForm(forms.ModelForm):
+    name = forms.ChoiceField(
+        choices=[(name, f"{name}: {flag.description}") for name, flag in flags.FLAGS.items()]
+    )
+
+    class Meta:
+        model = FeatureFlag
+        fields = ("name", "scope", "enabled", "note")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        name, scope = cleaned.get("name"), (cleaned.get("scope") or "").strip()
+        cleaned["scope"] = scope
+        if name and scope and not flags.FLAGS[name].scoped:
+            self.add_error("scope", f"The {name!r} flag is not set per model: leave the scope empty.")
+        if scope:
+            from django.apps import apps
+
+            try:
+                apps.get_model(scope)
+            except (LookupError, ValueError):
+                self.add_error("scope", f"{scope!r} is not a model (use app_label.Model).")
+        return cleaned
+
+
+@admin.register(FeatureFlag)
+class FeatureFlagAdmin(admin.ModelAdmin):
+    """Switch features at runtime; the settings' default applies to a flag without a row."""
+
+    form = FeatureFlagForm
+    list_display = ("name", "scope", "enabled", "default", "updated_at", "updated_by", "note")
+    list_editable = ("enabled",)
+    list_filter = ("name", "enabled")
+    readonly_fields = ("updated_at", "updated_by")
+
+    @admin.display(description="default without this row", boolean=True)
+    def default(self, obj: FeatureFlag) -> bool | None:
+        try:
+            return flags.default(obj.name, obj.scope)
+        except ValueError:
+            return None
+
+    def save_model(self, request: Any, obj: FeatureFlag, form: Any, change: bool) -> None:
+        obj.updated_by = request.user.get_username()[:150]
+        super().save_model(request, obj, form, change)

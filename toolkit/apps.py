@@ -7,8 +7,12 @@ class ToolkitConfig(AppConfig):
     verbose_name = "GraphQL toolkit"
 
     def ready(self) -> None:
-        from toolkit import caching
+        from toolkit import caching, debug, flags, observability
         from toolkit.checks import check_configuration
 
         checks.register(check_configuration, "toolkit")
+        checks.register(flags.check_flags, "toolkit")
+        checks.register(debug.check_debug_header, "toolkit")
         caching.connect_signals()
+        flags.connect_signals()
+        observability.setup()

@@ -11,6 +11,7 @@ bump the versions of the changed models (on commit) — on the ``cache_invalidat
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import logging
@@ -93,7 +94,10 @@ def recording() -> Iterator[dict[str, int]]:
 
 # -- the result cache -------------------------------------------------------------------------------
 def is_enabled() -> bool:
-    return bool(get_config()["RESULT_CACHE"]["enabled"])
+    """The ``result_caching`` feature flag (``RESULT_CACHE["enabled"]`` unless switched at runtime)."""
+    from toolkit import flags
+
+    return flags.is_enabled("result_caching")
 
 
 def scope_of(user: Any) -> dict[str, Any]:
@@ -141,7 +145,9 @@ def invalidate(*models_or_labels: Any) -> None:
     for item in models_or_labels:
         labels |= {item} if isinstance(item, str) else labels_for(item)
     if labels:
-        transaction.on_commit(lambda: dispatch(sorted(labels)))
+        # Run with this moment's context (the request id), even when the commit comes later.
+        context = contextvars.copy_context()
+        transaction.on_commit(lambda: context.run(dispatch, sorted(labels)))
 
 
 def dispatch(labels: list[str]) -> None:

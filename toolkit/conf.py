@@ -57,6 +57,12 @@ class ToolkitSettings(TypedDict, total=False):
     DOCUMENT_CACHE_SIZE: int
     #: In DEBUG, log a warning naming the resolvers when an operation runs more SQL statements.
     DEBUG_QUERY_WARNING: int
+    #: A request header (``X-Debug: 1``) with which a staff user gets ``extensions.debug`` when
+    #: ``DEBUG`` is off (production); anyone else sending it gets nothing extra. ``""`` turns it off.
+    DEBUG_HEADER: str
+    #: Per-environment defaults of the feature flags (``toolkit.flags``), overridden at runtime by
+    #: ``FeatureFlag`` rows: ``{"bulk_mutations": False, "uploads:demo.Book": False}``.
+    FEATURE_FLAGS: dict[str, bool]
     # -- security (docs/security.md) -----------------------------------------------------------
     #: Who may read an exposed model that sets no ``read_policy``: ``"public"``,
     #: ``"authenticated"``, ``"staff"``, ``"superuser"``, ``"view"`` (its view permission).
@@ -74,6 +80,10 @@ class ToolkitSettings(TypedDict, total=False):
     TRUSTED_PROXIES: list[str]
     #: Offer ``tokenAuth``/``refreshToken``/``revokeToken`` and ``me``.
     AUTH_MUTATIONS: bool
+    #: Headers of which a multipart (file upload) request must carry one, with any non-empty value,
+    #: unless it has an ``Authorization`` header: a cross-site form cannot add them, so the browser
+    #: must ask first (CORS preflight). Others are refused with ``CSRF_PREVENTED`` (docs/uploads.md).
+    CSRF_PREVENTION_HEADERS: list[str]
     #: Limits every document is checked against before execution (docs/security.md, "Query
     #: limits"); keys given here override the defaults one by one, ``None`` switches one off:
     #: ``max_depth`` (nested selection levels, as GraphQL Armor counts them),
@@ -104,7 +114,9 @@ class ToolkitSettings(TypedDict, total=False):
     AUDIT_TABLE: bool
     #: Days an ``AuditEvent`` row is kept by ``toolkit.security.audit.prune()``; ``None`` keeps all.
     AUDIT_RETENTION_DAYS: int | None
-    #: The request header whose value is stored as the event's request id (``""``: none).
+    #: The request-id header (toolkit.observability.middleware): read (cleaned, at most 64
+    #: characters; generated when absent), returned in the response, stored in audit events and log
+    #: lines and copied into RQ jobs. ``""``: always generated and returned as ``X-Request-ID``.
     AUDIT_REQUEST_ID_HEADER: str
     # -- schema lifecycle and health (docs/operations.md) ------------------------------------
     #: Where ``manage.py graphql snapshot`` writes the sorted SDL (relative to ``BASE_DIR``);
@@ -113,6 +125,10 @@ class ToolkitSettings(TypedDict, total=False):
     #: Seconds between two looks at the schema generation in Django's cache (bumped by
     #: ``graphql regenerate``); ``0`` looks on every ``get_schema()`` call.
     SCHEMA_GENERATION_CHECK_SECONDS: float
+    #: Dotted paths to ``toolkit.extensions.SchemaExtension`` subclasses that add root fields,
+    #: types, ``FileInfo`` fields and file writing to the generated schema (the media pipeline's
+    #: ``media_pipeline.schema.MediaSchemaExtension``); the toolkit imports nothing else by name.
+    SCHEMA_EXTENSIONS: list[str]
     #: Health check lists per endpoint: ``{"live": [...], "ready": [...]}``. Each entry is a
     #: dotted path to a django-health-check ``HealthCheck`` class, or ``[path, {kwargs}]``.
     HEALTH_CHECKS: dict[str, list[Any]]
@@ -121,8 +137,35 @@ class ToolkitSettings(TypedDict, total=False):
     HEALTH_NOTIFIERS: list[Any]
     #: Days a ``HealthCheckRun`` row is kept; older rows are pruned by ``run_health_checks``.
     HEALTH_RUN_RETENTION_DAYS: int
-    #: The ClamAV daemon the health check pings: ``tcp://host:port`` or ``unix:///path``.
+    #: The ClamAV daemon that scans uploads (and the health check pings): ``tcp://host:port`` or
+    #: ``unix:///path``; ``""`` means not configured: uploads are scanned by the built-in test
+    #: scanner (EICAR only, ``scanner = "builtin-test"``), which ``settings.prod`` refuses.
     CLAMD_URL: str
+    # -- media pipeline (docs/media.md) --------------------------------------------------------
+    #: Uploads, scanning, thumbnails, storage and URLs, merged key by key over the defaults
+    #: (read with ``media_pipeline.conf.media_config()``): ``MAX_FILE_SIZE``, ``MAX_FILES``,
+    #: ``MAX_TOTAL_SIZE`` (bytes / files per request), ``ALLOWED_TYPES`` (MIME types decided from
+    #: the content, ``"default_file"``, ``"default_image"`` and ``"app_label.Model.field"`` keys),
+    #: ``MAX_FILENAME_LENGTH``, ``MAX_IMAGE_PIXELS`` (decompression-bomb limit),
+    #: ``THUMBNAIL_SIZES`` (``{"name": [width, height]}``), ``THUMBNAIL_FORMAT``,
+    #: ``THUMBNAIL_QUALITY``, ``SCAN_TIMEOUT`` (seconds per clamd socket operation),
+    #: ``SCAN_RETRY_INTERVALS`` (backoff seconds between scan retries), ``JOB_TIMEOUT``,
+    #: ``JOB_RETRY_INTERVALS`` (thumbnail and invalidate jobs), ``QUARANTINE_STORAGE`` (a
+    #: ``STORAGES`` alias), ``URL_BUILDER`` and ``PURGE_BACKEND`` (dotted paths), ``CDN_URL``,
+    #: ``SIGNED_URLS`` (``{"enabled": bool, "expires": seconds}``). docs/configuration.md has them all.
+    MEDIA: dict[str, Any]
+    # -- admin dashboard and metrics (docs/dashboard.md) ---------------------------------------
+    #: The dashboard in the Django admin, merged key by key over its defaults (``METRICS`` and
+    #: ``THRESHOLDS`` too; read with ``dashboard.conf.dashboard_config()``): ``PANELS`` (dotted
+    #: paths to ``dashboard.panels.Panel`` classes in page order, the first is the overview),
+    #: ``REFRESH_SECONDS`` (overview auto-refresh, 0 off), ``STATUS_TOKEN`` (bearer token of the
+    #: JSON status endpoint, ``""``: staff sessions only), ``METRICS_TOKEN`` (the same for
+    #: ``/metrics``), ``METRICS`` (``enabled``, ``backend`` ``"auto"``/``"redis"``/``"database"``,
+    #: ``redis_url`` (``""``: ``settings.REDIS_URL``), ``max_operation_names``,
+    #: ``retention_days``, ``flush_seconds`` (``None``: 0 with Redis, 10 with the database),
+    #: ``slowest_kept``, ``key_prefix``) and ``THRESHOLDS`` (``[warning, error]`` levels of the
+    #: overview figures). docs/configuration.md has them all.
+    DASHBOARD: dict[str, Any]
 
 
 DEFAULTS: ToolkitSettings = {
@@ -145,6 +188,8 @@ DEFAULTS: ToolkitSettings = {
     "COMPUTED_FIELD_CACHE": True,
     "DOCUMENT_CACHE_SIZE": 500,
     "DEBUG_QUERY_WARNING": 50,
+    "DEBUG_HEADER": "X-Debug",
+    "FEATURE_FLAGS": {},
     # security
     "DEFAULT_READ_POLICY": "public",
     "MASS_ASSIGNMENT_PROTECTED": ["is_staff", "is_superuser", "password", "groups", "user_permissions"],
@@ -153,6 +198,7 @@ DEFAULTS: ToolkitSettings = {
     "LOGIN_RATE_LIMIT": {"per_username": 5, "per_ip": 20, "window_seconds": 300},
     "TRUSTED_PROXIES": [],
     "AUTH_MUTATIONS": True,
+    "CSRF_PREVENTION_HEADERS": ["Apollo-Require-Preflight", "X-Apollo-Operation-Name", "GraphQL-Preflight"],
     "QUERY_LIMITS": {
         "max_depth": 6,
         "max_introspection_depth": 15,
@@ -185,6 +231,7 @@ DEFAULTS: ToolkitSettings = {
     # schema lifecycle and health
     "SCHEMA_SNAPSHOT_FILE": "docs/schema/schema.graphql",
     "SCHEMA_GENERATION_CHECK_SECONDS": 1.0,
+    "SCHEMA_EXTENSIONS": [],
     "HEALTH_CHECKS": {
         "live": ["health_check.checks.Database"],
         "ready": [
@@ -197,7 +244,68 @@ DEFAULTS: ToolkitSettings = {
     },
     "HEALTH_NOTIFIERS": ["toolkit.health.notifiers.LoggingNotifier"],
     "HEALTH_RUN_RETENTION_DAYS": 30,
-    "CLAMD_URL": "tcp://127.0.0.1:3310",
+    "CLAMD_URL": "",
+    # media pipeline
+    "MEDIA": {
+        "MAX_FILE_SIZE": 10 * 1024 * 1024,
+        "MAX_FILES": 10,
+        "MAX_TOTAL_SIZE": 50 * 1024 * 1024,
+        "ALLOWED_TYPES": {
+            "default_image": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+            "default_file": [
+                "application/pdf",
+                "text/plain",
+                "image/jpeg",
+                "image/png",
+                "image/gif",
+                "image/webp",
+            ],
+        },
+        "MAX_FILENAME_LENGTH": 100,
+        "MAX_IMAGE_PIXELS": 40_000_000,
+        "THUMBNAIL_SIZES": {"small": [160, 160], "medium": [480, 480], "large": [1200, 1200]},
+        "THUMBNAIL_FORMAT": "WEBP",
+        "THUMBNAIL_QUALITY": 80,
+        "SCAN_TIMEOUT": 30.0,
+        "SCAN_RETRY_INTERVALS": [10, 60, 300, 1800],
+        "JOB_TIMEOUT": 300,
+        "JOB_RETRY_INTERVALS": [10, 60, 300],
+        "QUARANTINE_STORAGE": "quarantine",
+        "URL_BUILDER": "media_pipeline.urls.MediaURLBuilder",
+        "CDN_URL": "",
+        "SIGNED_URLS": {"enabled": False, "expires": 3600},
+        "PURGE_BACKEND": "media_pipeline.purge.NoopPurge",
+    },
+    # admin dashboard and metrics
+    "DASHBOARD": {
+        "PANELS": [
+            "dashboard.panels.overview.OverviewPanel",
+            "dashboard.panels.health.HealthPanel",
+            "dashboard.panels.operations.OperationsPanel",
+            "dashboard.panels.queues.QueuesPanel",
+            "dashboard.panels.security.SecurityPanel",
+            "dashboard.panels.schema.SchemaPanel",
+        ],
+        "REFRESH_SECONDS": 30,
+        "STATUS_TOKEN": "",
+        "METRICS_TOKEN": "",
+        "METRICS": {
+            "enabled": True,
+            "backend": "auto",
+            "redis_url": "",
+            "max_operation_names": 100,
+            "retention_days": 8,
+            "flush_seconds": None,
+            "slowest_kept": 20,
+            "key_prefix": "toolkit:metrics",
+        },
+        "THRESHOLDS": {
+            "error_rate": [0.01, 0.05],
+            "p95_ms": [500, 2000],
+            "queue_backlog": [100, 1000],
+            "failed_jobs": [1, 10],
+        },
+    },
 }
 
 

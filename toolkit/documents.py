@@ -22,7 +22,8 @@ T = TypeVar("T")
 
 
 class LRU:
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -30,7 +31,9 @@ class LRU:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
+                _note(self.name, hit=True)
                 return self._items[key]
+        _note(self.name, hit=False)
         value = make()
         with self._lock:
             self._items[key] = value
@@ -43,8 +46,22 @@ class LRU:
             self._items.clear()
 
 
-_parsed = LRU()
-_validated = LRU()
+_parsed = LRU("parse")
+_validated = LRU("validation")
+
+
+def _note(name: str, *, hit: bool) -> None:
+    """Tell the request being served whether this cache hit (``extensions.debug`` shows it)."""
+    if not name:
+        return
+    from toolkit.security.context import current_request
+
+    request = current_request()
+    if request is not None:
+        found = getattr(request, "toolkit_document_cache", None)
+        if found is None:
+            found = request.toolkit_document_cache = {}
+        found[name] = hit
 
 
 def parsed(query: str, max_tokens: int | None) -> DocumentNode | GraphQLError:

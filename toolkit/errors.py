@@ -5,6 +5,8 @@
 - any other validation error: ``GRAPHQL_VALIDATION_FAILED``
 - ``ToolkitError``s raised by resolvers: their own code
 - anything else: ``INTERNAL_SERVER_ERROR`` with a generic message (details only in the log)
+
+Every error also carries ``extensions.requestId``, the id of the request (``X-Request-ID``).
 """
 
 from __future__ import annotations
@@ -157,8 +159,29 @@ def _timed_out(error: Exception) -> bool:
     return current is not None and current.timed_out
 
 
+def request_id_extension(formatted: dict[str, Any]) -> dict[str, Any]:
+    """``formatted`` with ``extensions.requestId`` (the request's id, see toolkit.observability)."""
+    from toolkit.observability.context import request_id
+
+    current = request_id()
+    if current:
+        formatted.setdefault("extensions", {})["requestId"] = current
+    return formatted
+
+
+def extensions(code: str, **more: Any) -> dict[str, Any]:
+    """``{"code": code, ...more, "requestId": ...}`` for an error the view refuses before GraphQL
+    runs (wrong content type, invalid token, rate limit, a bad batch...)."""
+    return request_id_extension({"extensions": {"code": code, **more}})["extensions"]
+
+
 def format_error(error: Exception) -> dict[str, Any]:
-    """The JSON for one error; unexpected exceptions are logged and masked."""
+    """The JSON for one error, with ``extensions.code`` and ``extensions.requestId``; unexpected
+    exceptions are logged once, with their traceback (and so reported to Sentry once), and masked."""
+    return request_id_extension(_format_error(error))
+
+
+def _format_error(error: Exception) -> dict[str, Any]:
     if not isinstance(error, GraphQLError):
         logger.error("Unexpected error outside execution", exc_info=error)
         return {"message": GENERIC_MESSAGE, "extensions": {"code": INTERNAL}}

@@ -48,6 +48,15 @@ class Forbidden(ToolkitError):
     code = "FORBIDDEN"
 
 
+class FeatureDisabled(ToolkitError):
+    """A feature flag (``toolkit.flags``) switches this off; ``extensions.flag`` names it."""
+
+    code = "FEATURE_DISABLED"
+
+    def __init__(self, message: str, *, flag: str) -> None:
+        super().__init__(message, extensions={"flag": flag})
+
+
 class ConfigurationError(Exception):
     """The TOOLKIT settings or a model's GraphQLMeta are invalid (see the system checks)."""
 

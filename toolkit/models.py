@@ -89,3 +89,29 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.username or self.user_id or "anonymous"
         return f"{self.event} by {who} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class FeatureFlag(models.Model):
+    """A feature switched at runtime (``toolkit.flags``): the row wins over the settings' default.
+
+    ``scope`` narrows a per-model flag to one model (``"demo.Book"``); empty means every model."""
+
+    name = models.CharField(max_length=64, help_text="A flag of toolkit.flags.FLAGS.")
+    scope = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text='"app_label.Model" for a per-model flag; empty for all.',
+    )
+    enabled = models.BooleanField(default=True)
+    note = models.TextField(blank=True, help_text="Why it is switched this way (shown in the admin).")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["name", "scope"]
+        constraints = [models.UniqueConstraint(fields=["name", "scope"], name="toolkit_feature_flag_unique")]
+
+    def __str__(self) -> str:
+        where = f" ({self.scope})" if self.scope else ""
+        return f"{self.name}{where}: {'on' if self.enabled else 'off'}"

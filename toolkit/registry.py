@@ -128,6 +128,20 @@ class ModelSpec:
         return names
 
     @cached_property
+    def writable_files(self) -> list[str]:
+        """File and Image fields a client may set with an ``Upload`` when a schema extension stores
+        files (toolkit.extensions): editable, not read-only, not protected."""
+        protected = set(get_config()["MASS_ASSIGNMENT_PROTECTED"]) | set(self.options.server_fields)
+        return [
+            name
+            for name, fs in self.fields.items()
+            if fs.kind == Kind.FILE
+            and fs.field.editable
+            and name not in self.options.read_only_fields
+            and name not in protected
+        ]
+
+    @cached_property
     def version_field(self) -> models.Field | None:
         """The optimistic-concurrency field (see the ``version_field`` option)."""
         opts = self.model._meta

@@ -1,5 +1,6 @@
 """The validation rules every document goes through: graphql-core's (with one refinement), no
-introspection when ``TOOLKIT["INTROSPECTION"]`` is off, and the query limits."""
+introspection when the ``introspection`` feature flag is off (``TOOLKIT["INTROSPECTION"]`` by
+default, see toolkit.flags), and the query limits."""
 
 from __future__ import annotations
 
@@ -39,10 +40,11 @@ VALIDATION_RULES: tuple[Any, ...] = tuple(
 
 def validation_rules(user: Any = None) -> tuple[Any, ...]:
     """The rules for a document sent by ``user`` (limits may differ per role)."""
+    from toolkit import flags
     from toolkit.security import limits
 
     rules = list(VALIDATION_RULES)
-    if not get_config()["INTROSPECTION"]:
+    if not flags.is_enabled("introspection"):  # TOOLKIT["INTROSPECTION"] unless switched at runtime
         rules.append(NoSchemaIntrospectionCustomRule)  # __typename still works
     rules += limits.validation_rules(limits.limits_for(user))
     return tuple(rules)
@@ -50,5 +52,7 @@ def validation_rules(user: Any = None) -> tuple[Any, ...]:
 
 def hide_suggestions() -> bool:
     """Leave "Did you mean ...?" out of errors (by default whenever introspection is off)."""
+    from toolkit import flags
+
     configured = get_config()["HIDE_SUGGESTIONS"]
-    return not get_config()["INTROSPECTION"] if configured is None else bool(configured)
+    return not flags.is_enabled("introspection") if configured is None else bool(configured)

@@ -7,8 +7,10 @@ to the data goes through (``queryset``, ``filtered``, ``ordered``, ``fetch``).
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import graphene
@@ -18,7 +20,7 @@ from graphene.utils.str_converters import to_camel_case
 from graphene_django.converter import EnumValueField, convert_choice_field_to_enum
 from graphql import get_named_type
 
-from toolkit import caching, optimizer, stats
+from toolkit import caching, extensions, optimizer, stats
 from toolkit.conf import config_fingerprint, get_config
 from toolkit.exceptions import BadUserInput, ConfigurationError, Forbidden
 from toolkit.fieldkinds import Kind
@@ -38,6 +40,7 @@ from toolkit.security.policies import READ, can_see_field, scoped
 from toolkit.types import converters  # noqa: F401  (registers our converters)
 from toolkit.types.base import GeneratedObjectType
 from toolkit.types.converters import ToolkitRegistry
+from toolkit.types.files import build_file_info
 from toolkit.types.objects import build_interface, build_object_type
 from toolkit.types.polymorphism import child_links, downcast_all, with_children
 from toolkit.types.relations import build_generic_union
@@ -54,6 +57,10 @@ class SchemaBuilder:
         self.where = WhereCompiler(self)
         self._memo: dict[Any, Any] = {}
         self._links = {m: child_links(m, exposure.specs) for m in exposure.specs}
+        #: ``TOOLKIT["SCHEMA_EXTENSIONS"]`` (toolkit.extensions), one instance each for this schema.
+        self.extensions = extensions.load(self, self.config["SCHEMA_EXTENSIONS"])
+        #: The extension that stores files written through generated inputs, if any.
+        self.file_writer = next((e for e in self.extensions if e.writes_files), None)
 
     # -- names and specs ----------------------------------------------------------------------
     def display(self, python_name: str) -> str:
@@ -125,6 +132,10 @@ class SchemaBuilder:
 
     def bulk_update_item(self, model: type[models.Model]) -> Any:
         return self.memo(("bulk_update_item", model), lambda: bulk_update_item(self, model))
+
+    def file_info(self) -> Any:
+        """``FileInfo``, with the fields the extensions add."""
+        return self.memo("file_info", lambda: build_file_info(self.extensions))
 
     def generic_union(self, field: GenericForeignKey) -> Any:
         return self.memo(("union", field), lambda: self._build_union(field))
@@ -301,6 +312,9 @@ class SchemaBuilder:
         attrs: dict[str, Any] = {}
         for spec in specs:
             attrs.update(root_fields(self, spec))
+        for extension in self.extensions:
+            types += extension.types()
+            attrs.update(extension.query_fields())
         if not attrs:
             attrs["empty"] = graphene.Boolean(
                 name="_empty", description="Nothing is exposed: see TOOLKIT['APPS']."
@@ -315,8 +329,15 @@ class SchemaBuilder:
                 if spec.writable_model:
                     mutations.update(mutation_fields(self, spec))
                     mutations.update(method_fields(self, spec))
+        for extension in self.extensions:
+            mutations.update(extension.mutation_fields())
         mutation = type("Mutation", (GeneratedObjectType,), mutations) if mutations else None
-        return graphene.Schema(query=query, mutation=mutation, types=types, auto_camelcase=self.camel)
+        schema = graphene.Schema(query=query, mutation=mutation, types=types, auto_camelcase=self.camel)
+        schema.graphql_schema.extensions = {
+            **(schema.graphql_schema.extensions or {}),
+            extensions.SCHEMA_KEY: tuple(self.extensions),
+        }
+        return schema
 
 
 _cache: dict[str, graphene.Schema] = {}
@@ -382,7 +403,21 @@ def build_schema() -> graphene.Schema:
     if errors:
         details = "; ".join(f"{p.id}: {p.msg}" for p in errors)
         raise ConfigurationError(f"Invalid toolkit configuration ({details}). Run 'manage.py check'.")
-    return SchemaBuilder(exposure).build()
+    with _fewer_collections():
+        return SchemaBuilder(exposure).build()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Building allocates some 300,000 long-lived objects, which would trigger hundreds of
+    generation-0 collections that find nothing to free: a higher threshold while building takes
+    about a third off the build time without keeping garbage (collections still run)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, previous[1], previous[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def clear_schema_cache() -> None:

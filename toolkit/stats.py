@@ -38,6 +38,8 @@ class OperationStats:
     timed_out: bool = False
     #: A statement failed: on PostgreSQL the operation's transaction must be rolled back.
     database_error: bool = False
+    #: The optimizer's plans, one per planned root field (None: not recorded; see toolkit.debug).
+    plans: list[dict[str, Any]] | None = None
 
     @property
     def total_seconds(self) -> float:
@@ -61,6 +63,12 @@ def current() -> OperationStats | None:
     return _current.get()
 
 
+def plan_log() -> list[dict[str, Any]] | None:
+    """Where the optimizer records its plans for ``extensions.debug`` (None: not asked for)."""
+    stats = _current.get()
+    return None if stats is None else stats.plans
+
+
 def check_deadline() -> None:
     """Raise Timeout once the operation has used up its budget (called before each fetch)."""
     stats = _current.get()
@@ -70,9 +78,9 @@ def check_deadline() -> None:
 
 
 @contextmanager
-def measuring(keep_statements: bool = False) -> Iterator[OperationStats]:
+def measuring(keep_statements: bool = False, keep_plans: bool = False) -> Iterator[OperationStats]:
     budget = get_config()["OPERATION_TIMEOUT"]
-    stats = OperationStats()
+    stats = OperationStats(plans=[] if keep_plans else None)
     stats.deadline = stats.started + budget if budget else None
     token = _current.set(stats)
 

@@ -79,10 +79,17 @@ def settings_problems(config: Any) -> list[Problem]:
         problems.append(
             Problem("toolkit.E004", 'TOOLKIT["MODELS"] must be a dict keyed by "app_label.Model".')
         )
-    for key in ("APPS", "SENSITIVE_FIELD_PATTERNS", "SENSITIVE_FIELD_NAMES"):
+    for key in (
+        "APPS",
+        "SENSITIVE_FIELD_PATTERNS",
+        "SENSITIVE_FIELD_NAMES",
+        "SCHEMA_EXTENSIONS",
+        "CSRF_PREVENTION_HEADERS",
+    ):
         value = config[key]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             problems.append(Problem("toolkit.E004", f'TOOLKIT["{key}"] must be a list of strings.'))
+    problems += schema_extension_problems(config["SCHEMA_EXTENSIONS"])
     for key in ("DOCUMENT_CACHE_SIZE", "DEBUG_QUERY_WARNING"):
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -196,6 +203,31 @@ def role_problems(config: Any) -> list[Problem]:
     return problems
 
 
+def schema_extension_problems(paths: Any) -> list[Problem]:
+    """Each ``TOOLKIT["SCHEMA_EXTENSIONS"]`` entry names a ``toolkit.extensions.SchemaExtension``."""
+    from django.utils.module_loading import import_string
+
+    from toolkit.extensions import SchemaExtension
+
+    problems = []
+    for path in paths if isinstance(paths, (list, tuple)) else ():
+        try:
+            found = import_string(path) if isinstance(path, str) else None
+        except ImportError as exc:
+            found, reason = None, f"cannot be imported ({exc})"
+        else:
+            reason = "is not a toolkit.extensions.SchemaExtension subclass"
+        if not (isinstance(found, type) and issubclass(found, SchemaExtension)):
+            problems.append(
+                Problem(
+                    "toolkit.E004",
+                    f'TOOLKIT["SCHEMA_EXTENSIONS"] entry {path!r} {reason}.',
+                    hint="Give the dotted path of a SchemaExtension subclass.",
+                )
+            )
+    return problems
+
+
 def lifecycle_problems(config: Any) -> list[Problem]:
     """The schema lifecycle and health keys (toolkit.E020-E021, docs/operations.md)."""
     from toolkit.health.config import extension_problems
@@ -217,12 +249,13 @@ def lifecycle_problems(config: Any) -> list[Problem]:
             )
         )
     url = config["CLAMD_URL"]
-    if not (isinstance(url, str) and url.startswith(("tcp://", "unix://"))):
+    if not (isinstance(url, str) and (url == "" or url.startswith(("tcp://", "unix://")))):
         problems.append(
             Problem(
                 "toolkit.E020",
                 f'TOOLKIT["CLAMD_URL"] must start with tcp:// or unix://, got {url!r}.',
-                hint="For example tcp://127.0.0.1:3310 or unix:///run/clamav/clamd.ctl.",
+                hint="For example tcp://127.0.0.1:3310 or unix:///run/clamav/clamd.ctl; "
+                '"" (not configured) uses the built-in test scanner.',
             )
         )
     return problems + extension_problems(config)

@@ -2,7 +2,9 @@
 
 POST bodies must be JSON (``application/json`` or ``application/graphql``): browsers cannot
 send those cross-site without a CORS preflight, which is what makes the endpoint safe to
-exempt from Django's cookie-based CSRF check. GET serves queries (and GraphiQL when enabled).
+exempt from Django's cookie-based CSRF check. ``multipart/form-data`` carries file uploads
+(toolkit.multipart) and must come with a header that forces a preflight, or a JWT. GET serves
+queries (and GraphiQL when enabled).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, validate
 
-from toolkit import caching, documents, errors, signals, stats
+from toolkit import caching, documents, errors, flags, multipart, signals, stats
+from toolkit import debug as debugging
 from toolkit.conf import get_config
 from toolkit.mutations.execution import MutationExecutionContext
 from toolkit.rules import hide_suggestions, validation_rules
@@ -40,6 +43,7 @@ from toolkit.security.context import acting_as
 from toolkit.security.ratelimit import client_ip
 
 JSON_CONTENT_TYPES = ("application/json", "application/graphql")
+MULTIPART = "multipart/form-data"
 logger = logging.getLogger("toolkit.views")
 
 
@@ -63,20 +67,27 @@ class GraphQLView(BaseGraphQLView):
         self.subscription_path = None
         self.execution_context_class = MutationExecutionContext
         self.validation_rules = None  # per request: toolkit.rules.validation_rules(user)
+        #: The operations of a multipart request, files in place (toolkit.multipart).
+        self.multipart_data: dict[str, Any] | list[dict[str, Any]] | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and self.get_content_type(request) not in JSON_CONTENT_TYPES:
+        content_type = self.get_content_type(request) if request.method == "POST" else None
+        is_multipart = content_type == MULTIPART
+        if content_type is not None and not is_multipart and content_type not in JSON_CONTENT_TYPES:
             return JsonResponse(
                 {
                     "errors": [
                         {
-                            "message": "POST requests must have Content-Type application/json.",
-                            "extensions": {"code": "UNSUPPORTED_MEDIA_TYPE"},
+                            "message": "POST requests must have Content-Type application/json "
+                            "(or multipart/form-data for file uploads).",
+                            "extensions": errors.extensions("UNSUPPORTED_MEDIA_TYPE"),
                         }
                     ]
                 },
                 status=415,
             )
+        if is_multipart and not multipart.preflighted(request):
+            return ViewError(400, "CSRF_PREVENTED", multipart.csrf_message()).as_response()
         try:
             raw_token = tokens.bearer_token(request)
             if raw_token is not None:  # a token, when present, must be valid: no fallback to anonymous
@@ -84,7 +95,8 @@ class GraphQLView(BaseGraphQLView):
         except tokens.InvalidToken as exc:
             audit.record("token_rejected", user=AnonymousUser(), reason=exc.message, ip=client_ip(request))
             response = JsonResponse(
-                {"errors": [{"message": exc.message, "extensions": {"code": "UNAUTHENTICATED"}}]}, status=401
+                {"errors": [{"message": exc.message, "extensions": errors.extensions("UNAUTHENTICATED")}]},
+                status=401,
             )
             response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return response
@@ -92,23 +104,44 @@ class GraphQLView(BaseGraphQLView):
         self.graphiql = graphiql_enabled()
         with acting_as(getattr(request, "user", None), request=request):
             try:
+                if is_multipart:
+                    self.multipart_data = self._parse_multipart(request)
                 self.batch = self._is_batch(request)
             except ViewError as exc:
                 return exc.as_response()
             return super().dispatch(request, *args, **kwargs)
 
-    def _is_batch(self, request: HttpRequest) -> bool:
-        """A JSON array body is a batch of operations (bounded by the limits)."""
-        if request.method != "POST" or self.get_content_type(request) != "application/json":
-            return False
-        body = request.body.lstrip()
-        if not body.startswith(b"["):
-            return False
-        limit = limits.limits_for(getattr(request, "user", None)).max_batch
+    @staticmethod
+    def _parse_multipart(request: HttpRequest) -> dict[str, Any] | list[dict[str, Any]]:
         try:
-            operations = json.loads(body)
-        except ValueError:
-            return False  # reported as invalid JSON by the body parser
+            return multipart.parse(request)
+        except multipart.MultipartError as exc:
+            if exc.status == 413:
+                audit.record("limit_exceeded", limit=f"upload_{exc.extensions['limit']}", message=exc.message)
+            raise ViewError(exc.status, exc.code, exc.message, **exc.extensions) from None
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if self.multipart_data is not None:
+            return self.multipart_data
+        return super().parse_body(request)
+
+    def _is_batch(self, request: HttpRequest) -> bool:
+        """A JSON array body (or multipart ``operations``) is a batch of operations (bounded by the limits)."""
+        if self.multipart_data is not None:
+            operations = self.multipart_data
+            if not isinstance(operations, list):
+                return False
+        else:
+            if request.method != "POST" or self.get_content_type(request) != "application/json":
+                return False
+            body = request.body.lstrip()
+            if not body.startswith(b"["):
+                return False
+            try:
+                operations = json.loads(body)
+            except ValueError:
+                return False  # reported as invalid JSON by the body parser
+        limit = limits.limits_for(getattr(request, "user", None)).max_batch
         if not all(isinstance(o, dict) for o in operations):
             raise ViewError(400, "BAD_REQUEST", "Each operation of a batch must be a JSON object.")
         count = len(operations)
@@ -143,6 +176,7 @@ class GraphQLView(BaseGraphQLView):
             raise HttpError(HttpResponseBadRequest("Variables must be a JSON object."))
         if operation_name is not None and not isinstance(operation_name, str):
             raise HttpError(HttpResponseBadRequest("operationName must be a string."))
+        request.toolkit_variables = variables  # for the operation's log line (redacted there)
         schema = self.schema.graphql_schema
         user = getattr(request, "user", None)
         caller_limits = limits.limits_for(user)
@@ -186,8 +220,8 @@ class GraphQLView(BaseGraphQLView):
                     hide_suggestions=hide_suggestions(),
                 )
 
-        config = get_config()
-        validation_key = (id(schema), query, caller_limits, config["INTROSPECTION"], hide_suggestions())
+        introspection = flags.is_enabled("introspection")
+        validation_key = (id(schema), query, caller_limits, introspection, hide_suggestions())
         validation_errors = documents.validated(validation_key, variables, validate_document)
         if validation_errors:
             audit.record_limit_errors(validation_errors)
@@ -200,15 +234,26 @@ class GraphQLView(BaseGraphQLView):
             raise ViewError(429, "RATE_LIMITED", exc.message, retry_after=exc.retry_after) from None
 
         cache_key = None
-        if caching.is_enabled() and operation is not None and operation.operation == OperationType.QUERY:
+        if (
+            caching.is_enabled()
+            and operation is not None
+            and operation.operation == OperationType.QUERY
+            and self.multipart_data is None  # a result may depend on the files, not only their names
+        ):
             cache_key = caching.result_key(query, variables, operation_name, user)
             cached = caching.get(cache_key)
             if cached is not None:
                 request.toolkit_stats = stats.OperationStats(cache_hit=True)
-                return ExecutionResult(data=cached)
-        debug = settings.DEBUG
+                extensions = None
+                if debugging.wants_debug(request):
+                    request.toolkit_stats.finished = request.toolkit_stats.started
+                    extensions = {"debug": debugging.extension(request.toolkit_stats, request, "hit")}
+                return ExecutionResult(data=cached, extensions=extensions)
+        debug = debugging.wants_debug(request)
         with (
-            stats.measuring(keep_statements=debug and get_config()["DEBUG_SQL"]) as measured,
+            stats.measuring(
+                keep_statements=debug and get_config()["DEBUG_SQL"], keep_plans=debug
+            ) as measured,
             stats.attributing() if debug else contextlib.nullcontext({}) as by_path,
             caching.recording() as reads,
             stats.statement_timeout(),
@@ -229,7 +274,7 @@ class GraphQLView(BaseGraphQLView):
         if debug:
             result.extensions = {
                 **(result.extensions or {}),
-                "debug": measured.as_debug(get_config()["DEBUG_SQL"]),
+                "debug": debugging.extension(measured, request, "miss" if cache_key else "off"),
             }
             warn_at = get_config()["DEBUG_QUERY_WARNING"]
             if warn_at and sum(by_path.values()) > warn_at:
@@ -319,7 +364,7 @@ class GraphQLView(BaseGraphQLView):
         if isinstance(error, ViewError):
             return error.formatted()
         if isinstance(error, HttpError):
-            return {"message": error.message, "extensions": {"code": "BAD_REQUEST"}}
+            return {"message": error.message, "extensions": errors.extensions("BAD_REQUEST")}
         return errors.format_error(error)
 
 
@@ -338,7 +383,7 @@ class ViewError(HttpError):
         self.extensions = extensions
 
     def formatted(self) -> dict[str, Any]:
-        return {"message": self.message, "extensions": {"code": self.code, **self.extensions}}
+        return {"message": self.message, "extensions": errors.extensions(self.code, **self.extensions)}
 
     def as_response(self) -> HttpResponse:
         self.response.content = json.dumps({"errors": [self.formatted()]})

@@ -121,19 +121,29 @@ def test_excluded_and_sensitive_fields__are_not_in_inputs(gql):
 @pytest.mark.parametrize(
     ("input_type", "absent"),
     [
-        ("BookCreateInput", {"id", "createdAt", "updatedAt", "uuid", "cover", "sampleChapter", "comments"}),
-        ("BookUpdateInput", {"id", "createdAt", "updatedAt", "uuid", "cover", "sampleChapter"}),
+        ("BookCreateInput", {"id", "createdAt", "updatedAt", "uuid", "comments"}),
+        ("BookUpdateInput", {"id", "createdAt", "updatedAt", "uuid"}),
         ("StoreCreateInput", {"id", "version"}),
         ("StoreUpdateInput", {"id", "version"}),
-        ("PublisherCreateInput", {"id", "logo", "createdAt", "updatedAt"}),
-        ("AuthorProfileCreateInput", {"id", "photo"}),
+        ("PublisherCreateInput", {"id", "createdAt", "updatedAt"}),
+        ("AuthorProfileCreateInput", {"id"}),
         ("CommentCreateInput", {"id", "contentType", "objectId"}),
     ],
 )
-def test_automatic_editable_false_and_file_fields__are_not_in_inputs(gql, input_type, absent):
+def test_automatic_and_editable_false_fields__are_not_in_inputs(gql, input_type, absent):
     fields = input_fields(gql, input_type)
     assert fields, input_type
     assert absent & set(fields) == set()
+
+
+def test_file_fields__take_an_upload_only_when_a_schema_extension_stores_files(gql):
+    """The media pipeline (TOOLKIT["SCHEMA_EXTENSIONS"]) stores them (docs/uploads.md)."""
+    files = {"BookCreateInput": {"cover", "sampleChapter"}, "PublisherUpdateInput": {"logo"}}
+    for input_type, names in files.items():
+        assert {name: input_fields(gql, input_type)[name] for name in names} == dict.fromkeys(names, "Upload")
+    with override_settings(TOOLKIT={"APPS": ["demo"], "SCHEMA_EXTENSIONS": []}):
+        for input_type, names in files.items():
+            assert names & set(input_fields(gql, input_type)) == set()
 
 
 def test_book_create_input__holds_exactly_the_writable_fields(gql):
@@ -152,6 +162,8 @@ def test_book_create_input__holds_exactly_the_writable_fields(gql):
         "publishedOn": "Date",
         "readingTime": "Duration",
         "metadata": "JSON",
+        "cover": "Upload",
+        "sampleChapter": "Upload",
         "publisher": "PublisherToOneInput",
         "authors": "BookAuthorsInput",
         "tags": "TagManyInput",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from unittest.mock import ANY
 
 import pytest
 from django.conf import settings
@@ -49,7 +50,9 @@ def assert_limit(result, limit, *numbers):
     assert result.status == 400, result.body
     assert len(result.errors) == 1, result.body
     error = result.errors[0]
-    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED", "limit": limit}, error
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED", "limit": limit, "requestId": ANY}, (
+        error
+    )
     for number in numbers:
         assert str(number) in error["message"], error
     assert result.body.get("data") is None, result.body
@@ -392,7 +395,7 @@ def test_tokens__limit_is_configurable_and_none_switches_it_off(gql):
 def test_tokens__an_ordinary_syntax_error_is_still_a_parse_error(gql):
     result = gql.post("{ books(limit: 1) { id }")
     assert result.status == 400
-    assert result.errors[0]["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+    assert result.errors[0]["extensions"] == {"code": "GRAPHQL_PARSE_FAILED", "requestId": ANY}
 
 
 def test_document_size__exactly_the_limit_runs_one_byte_more_is_rejected(gql):
@@ -435,7 +438,7 @@ def test_batch__over_the_limit__is_rejected_before_any_sql(client, db):
         "errors": [
             {
                 "message": "The batch has 11 operations; the limit is 10.",
-                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED", "limit": "batch"},
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED", "limit": "batch", "requestId": ANY},
             }
         ]
     }
@@ -445,7 +448,11 @@ def test_batch__each_operation_is_checked_against_the_limits(client, db):
     status, body = post_batch(client, [{"query": "{ books(limit: 1) { id } }"}, {"query": DEPTH_7}])
     assert status == 400
     assert ids(body[0]["data"]["books"]) == book_pks()[:1]
-    assert body[1]["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED", "limit": "depth"}
+    assert body[1]["errors"][0]["extensions"] == {
+        "code": "GRAPHQL_VALIDATION_FAILED",
+        "limit": "depth",
+        "requestId": ANY,
+    }
 
 
 def test_batch__per_role_limit(staff_gql, client, db):

@@ -18,6 +18,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 import redis
@@ -495,7 +496,7 @@ def test_throttled_login__is_http_429_with_retry_after(anon, member, redis_cache
         token_auth(anon, password="wrong")
         result = token_auth(anon)
     # 1 failure 10 s into a 300 s window: it slides out 1/1 of the way into the next one.
-    assert result.errors[0]["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 590}
+    assert result.errors[0]["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 590, "requestId": ANY}
     assert_rate_limited(result, retry_after=590)
 
 

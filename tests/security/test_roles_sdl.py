@@ -98,10 +98,18 @@ def test_anonymous_role__sees_no_partner_accounts_no_ip_and_no_generated_mutatio
     assert "readingLists" in schema.query_type.fields  # public lists exist for everyone
 
 
-def test_member_role__is_anonymous_plus_nothing_in_the_demo():
+def test_member_role__is_anonymous_plus_only_the_media_uploads_in_the_demo():
     """Logging in without permissions changes no read policy of the demo (scoping does not show
-    in a schema): the member SDL equals the anonymous one."""
-    assert sdl_for_role("member") == sdl_for_role("anonymous")
+    in a schema): the member SDL is the anonymous one plus the logged-in users' own uploads
+    (``uploadFiles``, ``mediaFile``: docs/uploads.md)."""
+    member, anonymous = parsed(sdl_for_role("member")), parsed(sdl_for_role("anonymous"))
+    assert set(member.type_map) - set(anonymous.type_map) == {"MediaFile", "UploadFilesPayload", "Upload"}
+    assert set(anonymous.type_map) <= set(member.type_map)
+    assert set(member.query_type.fields) - set(anonymous.query_type.fields) == {"mediaFile"}
+    assert set(member.mutation_type.fields) - set(anonymous.mutation_type.fields) == {"uploadFiles"}
+    for name, named in anonymous.type_map.items():
+        if hasattr(named, "fields") and not name.startswith("__") and name not in ("Query", "Mutation"):
+            assert set(named.fields) == set(member.type_map[name].fields), name
 
 
 def test_staff_role__sees_staff_fields_but_not_partner_accounts_without_the_permission():
@@ -109,7 +117,7 @@ def test_staff_role__sees_staff_fields_but_not_partner_accounts_without_the_perm
     assert {"ipAddress", "reviewerEmail"} <= set(schema.get_type("Review").fields)
     assert {"IP_ADDRESS", "REVIEWER_EMAIL"} <= set(schema.get_type("ReviewGroupBy").values)
     assert schema.get_type("PartnerAccount") is None
-    assert set(schema.mutation_type.fields) == AUTH_MUTATIONS
+    assert set(schema.mutation_type.fields) == AUTH_MUTATIONS | {"uploadFiles"}  # no write permission
 
 
 def test_role_with_permissions__sees_the_permitted_model_and_mutations():
@@ -120,7 +128,7 @@ def test_role_with_permissions__sees_the_permitted_model_and_mutations():
         schema = parsed(sdl_for_role("partner-ops"))
     assert {"partnerAccount", "partnerAccounts", "partnerAccountsAggregate"} <= set(schema.query_type.fields)
     generated = {n for n in schema.mutation_type.fields if n not in AUTH_MUTATIONS}
-    assert generated == {"updateTag", "bulkUpdateTags", "deleteBook", "bulkDeleteBooks"}
+    assert generated == {"updateTag", "bulkUpdateTags", "deleteBook", "bulkDeleteBooks", "uploadFiles"}
     assert "ipAddress" not in schema.get_type("Review").fields  # not staff
 
 
@@ -168,6 +176,7 @@ def test_role_sdl__matches_what_a_real_anonymous_caller_gets(gql):
     removed_roots = set(full.query_type.fields) - set(anonymous.query_type.fields)
     assert removed_roots == {
         "partnerAccount", "partnerAccounts", "partnerAccountsPage", "partnerAccountsConnection", "partnerAccountsAggregate",
+        "mediaFile",  # logged-in users only (docs/uploads.md)
     }  # fmt: skip
     assert gql("{ partnerAccounts { id } partnerAccountsAggregate { count } }") == {
         "partnerAccounts": [],

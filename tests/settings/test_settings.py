@@ -54,6 +54,7 @@ def run(args: list[str], settings_module: str, **env: str) -> subprocess.Complet
 def manage_check(**env: str) -> subprocess.CompletedProcess:
     env.setdefault("ALLOWED_HOSTS", "example.com")
     env.setdefault("DATABASE_URL", "sqlite:////tmp/toolkit-settings-test-unused.sqlite3")
+    env.setdefault("CLAMD_URL", "tcp://127.0.0.1:3310")  # production refuses the built-in test scanner
     return run(["manage.py", "check"], "settings.prod", **env)
 
 
@@ -139,6 +140,7 @@ def test_server_entry_point__imports_with_a_good_environment(module):
         "settings.prod",
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="example.com",
+        CLAMD_URL="tcp://127.0.0.1:3310",
         DATABASE_URL="sqlite:////tmp/toolkit-settings-test-unused.sqlite3",
     )
     assert result.returncode == 0, result.stderr

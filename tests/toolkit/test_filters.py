@@ -1259,7 +1259,9 @@ def test_hidden_field_filter__cannot_be_used_as_an_oracle(gql):
         body = json.dumps(result.body)
         assert partner.name not in body and partner.password_hash not in body
         assert partner.webhook_secret not in body and partner.signing_key not in body
-        answers.append(body.replace(guess, "<guess>"))
+        for error in result.errors:
+            error["extensions"].pop("requestId")  # differs per request by design
+        answers.append(json.dumps(result.body).replace(guess, "<guess>"))
     assert answers[0] == answers[1]
     where_type = toolkit.get_schema().graphql_schema.get_type("PartnerAccountWhere")
     assert not {"apiToken", "passwordHash", "webhookSecret", "signingKey"} & set(where_type.fields)

@@ -328,7 +328,14 @@ def test_files__null_on_other_models_too(gql):
     assert data["publisher"] == {"logo": None}
 
 
-def test_files__missing_from_storage_has_null_size_but_keeps_name_and_url(gql):
+@pytest.fixture
+def without_media_pipeline(settings):
+    """FileInfo as the toolkit alone serves it: with the media pipeline (settings/base.py), ``url``
+    stays null until the file is scanned clean (tests/media/graphql)."""
+    settings.TOOLKIT = {**settings.TOOLKIT, "SCHEMA_EXTENSIONS": []}
+
+
+def test_files__missing_from_storage_has_null_size_but_keeps_name_and_url(gql, without_media_pipeline):
     name = "covers/never-uploaded.png"
     assert not default_storage.exists(name)
     book = make_book(cover=name, sample_chapter="samples/gone.txt")
@@ -354,7 +361,7 @@ def test_files__size_is_the_exact_byte_count(gql):
         default_storage.delete(stored)
 
 
-def test_files__url_is_quoted(gql):
+def test_files__url_is_quoted(gql, without_media_pipeline):
     book = make_book(sample_chapter="samples/a b ü.txt")
     data = gql("query($id: ID!) { book(id: $id) { sampleChapter { name url } } }", {"id": book.pk})
     assert data["book"]["sampleChapter"] == {
@@ -363,7 +370,7 @@ def test_files__url_is_quoted(gql):
     }
 
 
-def test_files__an_already_absolute_storage_url_is_kept(gql):
+def test_files__an_already_absolute_storage_url_is_kept(gql, without_media_pipeline):
     book = make_book(cover="covers/cdn.png")
     with override_settings(MEDIA_URL="https://cdn.example.com/media/"):
         data = gql("query($id: ID!) { book(id: $id) { cover { url } } }", {"id": book.pk})

@@ -107,10 +107,11 @@ def test_post_with_a_non_json_body__is_415(client, db, content_type, data):
     assert "data" not in payload
 
 
-def test_post_multipart_form__is_415(client, db):
+def test_post_multipart_form_without_a_preflight_header__is_400_csrf_prevented(client, db):
+    """Multipart is for file uploads (tests/media/graphql) and needs a header a form cannot send."""
     response = client.post(URL, {"query": BOOKS})  # the test client's default: multipart/form-data
-    assert response.status_code == 415
-    assert codes(body(response)) == ["UNSUPPORTED_MEDIA_TYPE"]
+    assert response.status_code == 400
+    assert codes(body(response)) == ["CSRF_PREVENTED"]
 
 
 def test_post_without_content_type__is_415(client, db):

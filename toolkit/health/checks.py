@@ -28,12 +28,17 @@ def detail_of(check: Any) -> str:
 
 @dataclasses.dataclass
 class Clamd(HealthCheck):
-    """clamd answers PING; ``detail`` is its engine and signature version."""
+    """clamd answers PING; ``detail`` is its engine and signature version. With no ``CLAMD_URL``
+    the check passes with the detail "not configured (builtin-test scanner)": uploads are then
+    scanned by the EICAR-only test scanner, which ``settings.prod`` refuses (a system check)."""
 
     url: str = dataclasses.field(default_factory=lambda: get_config()["CLAMD_URL"])
     timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=2), repr=False)
 
     def run(self) -> None:
+        if not self.url:
+            self.detail = "not configured (builtin-test scanner)"
+            return
         try:
             version = clamd.ping(self.url, self.timeout.total_seconds())
         except clamd.ClamdError as exc:

@@ -2,7 +2,7 @@
 
 When no per-row hook could be skipped — the model does not override ``save()``, nothing listens
 to ``pre_save``/``post_save`` for it, it is not a multi-table child, and the inputs set only plain
-fields and ``connect`` links — rows are validated in Python, unique constraints are checked once
+fields and ``connect`` links (no files) — rows are validated in Python, unique constraints are checked once
 per batch (:mod:`toolkit.mutations.uniqueness`) and written with ``bulk_create``/``bulk_update``
 in batches of ``TOOLKIT["BULK_BATCH_SIZE"]``. Otherwise each row goes through the full
 :class:`Writer` path, signals and nested writes included.
@@ -114,7 +114,7 @@ def is_plain(spec: ModelSpec, inputs: list[dict]) -> bool:
             fs = spec.fields.get(name)
             if fs is None:
                 continue  # the concurrency key of updates
-            if fs.kind in (Kind.TO_MANY, Kind.GENERIC_FK):
+            if fs.kind in (Kind.TO_MANY, Kind.GENERIC_FK, Kind.FILE):
                 return False
             if fs.kind == Kind.TO_ONE and value is not None and set(value) - {"connect"}:
                 return False
@@ -142,11 +142,14 @@ def _prefetch_links(builder: SchemaBuilder, spec: ModelSpec, inputs: list[dict])
 
 
 def _has_receivers(signal: Any, model: type[models.Model]) -> bool:
-    """Receivers other than the toolkit's own cache invalidation (which bulk writes call directly)."""
+    """Receivers other than the toolkit's own cache invalidation (which bulk writes call directly)
+    and those marked ``bulk_safe = True``: receivers with nothing to do for the writes the fast
+    path makes (no file, to-many or nested change), e.g. the media pipeline's file tracking."""
     if not signal.has_listeners(model):
         return False
     sync, asynchronous = signal._live_receivers(model)
-    return any(receiver not in caching.receivers() for receiver in [*sync, *asynchronous])
+    own = caching.receivers()
+    return any(r not in own and not getattr(r, "bulk_safe", False) for r in [*sync, *asynchronous])
 
 
 def _prepare(

@@ -7,10 +7,15 @@ whole operation, so scoping applies on every path even when the schema is execut
 graphql-core resolves a mutation's payload (``book { authors { name } }``) after the resolver
 returns; wrapping the whole field, payload included, lets ``dryRun`` return the objects as if they
 were written and still roll everything back. Errors raised inside the field roll it back too.
+
+Schema extensions (toolkit.extensions) wrap each root mutation field (outside its transaction: the
+media pipeline deletes the files a rolled-back field stored) and see each list before its items
+are resolved (to read what the items need in one query).
 """
 
 from __future__ import annotations
 
+import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from graphql import ExecutionContext
 
+from toolkit import extensions
 from toolkit.security import audit
 from toolkit.security.context import acting_as, user_of
 
@@ -60,13 +66,35 @@ class MutationExecutionContext(ExecutionContext):
         token = _current.set(state)
         errors_before = self._error_count()
         try:
-            with transaction.atomic():
-                result = super().execute_field(parent_type, source, field_nodes, path)
-                if state.rollback or self._error_count() > errors_before:
-                    transaction.set_rollback(True)
+            with contextlib.ExitStack() as wrappers:
+                for extension in self._extensions("mutation_field"):
+                    wrappers.enter_context(extension.mutation_field(self.context_value))
+                with transaction.atomic():
+                    result = super().execute_field(parent_type, source, field_nodes, path)
+                    if state.rollback or self._error_count() > errors_before:
+                        transaction.set_rollback(True)
         finally:
             _current.reset(token)
         return result
+
+    def complete_list_value(
+        self, return_type: Any, field_nodes: Any, info: Any, path: Any, result: Any
+    ) -> Any:
+        if isinstance(result, list) and result:
+            for extension in self._extensions("prepare_rows"):
+                extension.prepare_rows(result, info)
+        return super().complete_list_value(return_type, field_nodes, info, path, result)
+
+    _hooks: dict[str, list[Any]] | None = None
+
+    def _extensions(self, hook: str) -> list[Any]:
+        """The schema's extensions that implement ``hook``."""
+        if self._hooks is None:
+            self._hooks = {}
+        cache = self._hooks
+        if hook not in cache:
+            cache[hook] = [e for e in extensions.of(self.schema) if extensions.overrides(e, hook)]
+        return cache[hook]
 
     def _error_count(self) -> int:
         collected = getattr(self, "collected_errors", None)  # graphql-core >= 3.2.7

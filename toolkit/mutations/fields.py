@@ -131,8 +131,8 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
             graphene.NonNull(bulk_payload(builder, spec)),
             inputs=many,
             atomic=graphene.Boolean(default_value=True, description=atomic_help),
-            resolver=lambda root, info, inputs, atomic=True: bulk.create(
-                builder, info, spec, inputs, atomic is not False
+            resolver=lambda root, info, inputs, atomic=True: (
+                _bulk_enabled() and bulk.create(builder, info, spec, inputs, atomic is not False)
             ),
             description=f"Create many {name} rows (at most TOOLKIT['BULK_MAX_ITEMS']).",
         ),
@@ -140,15 +140,23 @@ def mutation_fields(builder: SchemaBuilder, spec: ModelSpec) -> dict[str, graphe
             graphene.NonNull(bulk_payload(builder, spec)),
             items=graphene.NonNull(graphene.List(graphene.NonNull(item))),
             atomic=graphene.Boolean(default_value=True, description=atomic_help),
-            resolver=lambda root, info, items, atomic=True: bulk.update(
-                builder, info, spec, items, atomic is not False
+            resolver=lambda root, info, items, atomic=True: (
+                _bulk_enabled() and bulk.update(builder, info, spec, items, atomic is not False)
             ),
             description=f"Update many {name} rows, each with its own input.",
         ),
         f"bulk_delete_{spec.plural}": graphene.Field(
             graphene.NonNull(BulkDeletePayload),
             ids=graphene.NonNull(graphene.List(graphene.NonNull(graphene.ID))),
-            resolver=lambda root, info, ids: bulk.delete(builder, info, spec, ids),
+            resolver=lambda root, info, ids: _bulk_enabled() and bulk.delete(builder, info, spec, ids),
             description=f"Delete many {name} rows; nothing is deleted if any id is unknown.",
         ),
     }
+
+
+def _bulk_enabled() -> bool:
+    """True, or ``FEATURE_DISABLED`` when the ``bulk_mutations`` feature flag is off."""
+    from toolkit import flags
+
+    flags.require("bulk_mutations")
+    return True

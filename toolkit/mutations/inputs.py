@@ -10,6 +10,9 @@ Relation inputs:
 - reverse foreign key: ``<Target>ChildrenInput`` adds ``update: [<Target>BulkUpdateItem!]`` and
   ``delete: [ID!]``;
 - generic foreign key: ``<Union>Input { type: <Union>Type!, id: ID! }``.
+
+File and Image fields take an ``Upload`` (docs/uploads.md) when a schema extension stores files
+(``SchemaBuilder.file_writer``, e.g. the media pipeline); without one they are read-only.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from django.db import models
 from toolkit.fieldkinds import Kind
 from toolkit.filters.operators import SCALARS
 from toolkit.naming import constant_case, pascal_case
-from toolkit.types.scalars import JSON
+from toolkit.types.scalars import JSON, Upload
 
 if TYPE_CHECKING:
     from toolkit.registry import FieldSpec, ModelSpec
@@ -94,6 +97,12 @@ def model_input(builder: SchemaBuilder, model: type[models.Model], *, update: bo
         converted = _field_input(builder, spec, name)
         if converted is not None:
             fields[name] = converted
+    if builder.file_writer is not None:
+        for name in spec.writable_files:
+            help_text = str(getattr(spec.fields[name].field, "help_text", "") or "")
+            fields[name] = graphene.InputField(
+                Upload, description=help_text or "A file sent in a multipart request; null clears the field."
+            )
     version = spec.version_field
     if update and version is not None:
         is_integer = isinstance(version, models.IntegerField)

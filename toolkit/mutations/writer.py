@@ -52,6 +52,8 @@ class Writer:
         self.errors = ErrorList()
         #: Rows already fetched, by (model, pk): bulk writes fetch every ``connect`` at once.
         self.known = known if known is not None else {}
+        #: Callbacks of stored files to run once their row is saved, by ``id(instance)``.
+        self._after_save: dict[int, list[Any]] = {}
 
     @property
     def writing(self) -> bool:
@@ -204,6 +206,9 @@ class Writer:
             elif fs.kind == Kind.TO_ONE:
                 if not self._assign_to_one(instance, fs, value, field_path):
                     rejected.add(fs.field.name)
+            elif fs.kind == Kind.FILE:
+                if not self._assign_file(instance, fs, value, field_path):
+                    rejected.add(fs.field.name)
             elif not self._assign_value(instance, fs, value, field_path):
                 rejected.add(fs.field.name)
         return relations, rejected
@@ -217,6 +222,20 @@ class Writer:
         if value is None and fs.kind == Kind.STRING and not fs.field.null:
             value = ""  # Django stores "no value" of a non-null text field as ""
         setattr(instance, fs.field.attname, value)
+        return True
+
+    def _assign_file(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> bool:
+        """Hand an ``Upload`` (or null) to the schema extension that stores files; a refused file
+        is a FieldError with the extension's code (e.g. ``unsupported_type``)."""
+        try:
+            after_save = self.builder.file_writer.write_file(instance, fs.name, value)
+        except ValidationError as exc:
+            for item in exc.error_list:
+                for message in item.messages:
+                    self.errors.add(path, message, item.code or "invalid")
+            return False
+        if after_save is not None:
+            self._after_save.setdefault(id(instance), []).append(after_save)
         return True
 
     def _assign_to_one(self, instance: models.Model, fs: FieldSpec, value: Any, path: str) -> bool:
@@ -269,7 +288,8 @@ class Writer:
     def require_fields(self, spec: ModelSpec, data: dict, path: str, fixed: dict[str, Any]) -> set[str]:
         """Report required fields the input leaves out; returns them (full_clean skips them)."""
         missing = set()
-        for name in spec.writable:
+        files = spec.writable_files if self.builder.file_writer is not None else []
+        for name in [*spec.writable, *files]:
             fs = spec.fields[name]
             if name in data or name in fixed:
                 continue
@@ -301,6 +321,8 @@ class Writer:
                 "integrity",
             )
             return False
+        for after_save in self._after_save.pop(id(instance), []):
+            after_save()  # e.g. link a stored file to the row's new primary key
         return True
 
     def _error_name(self, spec: ModelSpec) -> Any:

@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from toolkit import caching
+from toolkit import caching, stats
 from toolkit.exceptions import ToolkitError
 from toolkit.fieldkinds import Kind
 from toolkit.optimizer.selection import Selected, Walker, cache_key
@@ -42,6 +42,8 @@ class Planner:
     def __init__(self, builder: SchemaBuilder, walker: Walker) -> None:
         self.builder = builder
         self.walker = walker
+        #: The plan descriptions being built (for ``extensions.debug``), innermost last.
+        self._described: list[dict[str, Any]] = []
 
     # -- entry points ---------------------------------------------------------------------------
     def plan(
@@ -55,7 +57,22 @@ class Planner:
         """``queryset`` (rows of ``model`` returned as ``named_type``) with the selection planned;
         ``required`` columns are loaded whatever is selected (a prefetch's link to its parent)."""
         work = _Work(columns=None if self.builder.child_links(model) else set(required))
-        self._collect(model, named_type, nodes, "", work)
+        log = stats.plan_log()
+        if log is None:
+            self._collect(model, named_type, nodes, "", work)
+            return work.apply(queryset)
+        described: dict[str, Any] = {"model": model._meta.label}
+        if self._described:
+            self._described[-1].setdefault("nested", []).append(described)
+        else:
+            described["path"] = stats.resolver_path()
+            log.append(described)
+        self._described.append(described)
+        try:
+            self._collect(model, named_type, nodes, "", work)
+        finally:
+            self._described.pop()
+        described.update(work.describe())
         return work.apply(queryset)
 
     # -- collecting ---------------------------------------------------------------------------------
@@ -207,6 +224,15 @@ class _Work:
 
     def annotate(self, name: str, expression: Any) -> None:
         self.annotations.setdefault(name, expression)
+
+    def describe(self) -> dict[str, Any]:
+        """What the plan adds, for ``extensions.debug`` (nested plans are added by the planner)."""
+        return {
+            "only": sorted(self.columns) if self.columns is not None else None,
+            "selectRelated": list(self.related),
+            "prefetch": [p.prefetch_through for p in self.prefetches.values()],
+            "annotate": list(self.annotations),
+        }
 
     def apply(self, queryset: models.QuerySet) -> models.QuerySet:
         if self.columns is not None:

@@ -32,27 +32,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from toolkit.conf import get_config
+from toolkit.observability.redaction import (  # noqa: F401  (re-exported: the audit log's redaction)
+    REDACTED,
+    is_sensitive_key,
+    redact,
+    redact_text,
+)
 from toolkit.security.context import current_request, current_user, serving
 
 logger = logging.getLogger("toolkit.audit")
-REDACTED = "[redacted]"
 
-#: Key fragments whose values are always redacted, on top of ``SENSITIVE_FIELD_PATTERNS``.
-SECRET_KEY_PATTERNS = (
-    "password", "passwd", "token", "secret", "key", "authorization", "cookie", "session",
-    "csrf", "credential", "signature", "otp", "access", "refresh", "jwt",
-)  # fmt: skip
-#: Keys the audit log writes itself, never redacted (``object_ids`` and ``fields`` hold names and ids).
-PLAIN_KEYS = frozenset({"event", "model", "object_ids", "fields", "ok", "operation", "error_codes"})
+#: Events recorded during the current operation, written when it ends (None: write at once).
+_buffer: ContextVar[list[dict[str, Any]] | None] = ContextVar("toolkit_audit_buffer", default=None)
 
-JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-ASSIGNMENT_RE = re.compile(
-    r"""(?ix)
-    (?P<name>["']?[a-z_]*(?:password|passwd|secret|token|api_?key|refresh|access)[a-z_]*["']?\s*[:=]\s*)
-    (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,)}&]+)
-    """
-)
 REQUEST_ID_RE = re.compile(r"[^A-Za-z0-9._:/+=-]")
 
 #: The outcome of events that do not say (``ok`` in the row and the log line).
@@ -67,39 +59,6 @@ OUTCOMES = {
     "limit_exceeded": False,
     "rate_limited": False,
 }
-
-#: Events recorded during the current operation, written when it ends (None: write at once).
-_buffer: ContextVar[list[dict[str, Any]] | None] = ContextVar("toolkit_audit_buffer", default=None)
-
-
-# -- redaction ---------------------------------------------------------------------------------
-
-
-def _sensitive(key: Any) -> bool:
-    name = str(key).lower()
-    if name in PLAIN_KEYS:
-        return False
-    patterns = (*SECRET_KEY_PATTERNS, *(p.lower() for p in get_config()["SENSITIVE_FIELD_PATTERNS"]))
-    return any(p in name for p in patterns)
-
-
-def redact_text(text: str) -> str:
-    """``text`` with JWTs, ``Bearer ...`` credentials and ``password: "..."`` values replaced."""
-    text = JWT_RE.sub(REDACTED, text)
-    text = BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    return ASSIGNMENT_RE.sub(lambda m: f"{m.group('name')}{REDACTED}", text)
-
-
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with every sensitive-looking key's value and every token in a string
-    replaced by ``[redacted]``."""
-    if isinstance(value, dict):
-        return {k: REDACTED if _sensitive(k) else redact(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
-    return value
 
 
 # -- recording ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ permissions accept like a real one; :func:`sdl_for_role` prints the schema as th
 - fields whose field policy hides them from the role without a mask are removed from the type,
   and every field the role may not see (masked ones too) leaves the ``Where``, ``OrderBy``,
   ``GroupBy`` and aggregate types, since filtering, ordering or grouping on it is ``FORBIDDEN``;
-- generated mutations the role lacks the Django permission for are removed.
+- generated mutations the role lacks the Django permission for are removed, and so are the
+  fields schema extensions say the role cannot use (``SchemaExtension.hidden_fields``).
 
 The result is valid SDL (built back with graphql-core), sorted like ``manage.py graphql export``.
 Row scoping (``scope``) depends on the rows, not the schema, and does not show in the SDL.
@@ -210,12 +211,17 @@ def _removals(user: RoleUser) -> _Removals:
 
 def role_schema(name: str) -> GraphQLSchema:
     """The live schema as role ``name`` sees it (a new, valid, sorted GraphQLSchema)."""
+    from toolkit import extensions
     from toolkit.lifecycle.sdl import sorted_sdl
     from toolkit.schema import get_schema
 
     user = role_user(name)
-    document = parse(sorted_sdl(get_schema().graphql_schema))
-    document = _prune(document, _removals(user))
+    live = get_schema().graphql_schema
+    removed = _removals(user)
+    for extension in extensions.of(live):  # e.g. the media pipeline's upload mutations
+        removed.fields |= extension.hidden_fields(user)
+    document = parse(sorted_sdl(live))
+    document = _prune(document, removed)
     schema = build_ast_schema(document)
     assert_valid_schema(schema)
     return lexicographic_sort_schema(schema)

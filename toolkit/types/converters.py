@@ -17,7 +17,7 @@ from graphene_django.converter import convert_django_field
 from graphene_django.registry import Registry
 
 from toolkit.types import relations
-from toolkit.types.files import FileInfo, resolve_file
+from toolkit.types.files import resolve_file
 from toolkit.types.scalars import JSON, Duration
 
 if TYPE_CHECKING:
@@ -54,7 +54,9 @@ def _description(field: Any) -> str | None:
 
 @_register(models.FileField)
 def convert_file(field: models.FileField, builder: SchemaBuilder) -> graphene.Field:
-    return graphene.Field(FileInfo, resolver=resolve_file(field.attname), description=_description(field))
+    return graphene.Field(
+        builder.file_info(), resolver=resolve_file(field.attname), description=_description(field)
+    )
 
 
 @_register(models.BigIntegerField, models.PositiveBigIntegerField)

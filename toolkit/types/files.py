@@ -1,4 +1,6 @@
-"""``FileInfo``: how File and Image fields appear (``{name, url, size}``)."""
+"""``FileInfo``: how File and Image fields appear (``{name, url, size}``, plus what the schema
+extensions add: the media pipeline adds ``status``, ``contentType`` and thumbnails, and makes
+``url`` null until the file is scanned clean)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,17 @@ class FileInfo(graphene.ObjectType):
             return file.size
         except (OSError, ValueError, NotImplementedError, SuspiciousOperation):
             return None  # missing, or a stored name the storage refuses (e.g. path traversal)
+
+
+def build_file_info(extensions: Any) -> type[graphene.ObjectType]:
+    """``FileInfo`` for one schema: :class:`FileInfo` with the extensions' ``file_info_fields()``."""
+    added: dict[str, Any] = {}
+    for extension in extensions:
+        added.update(extension.file_info_fields())
+    if not added:
+        return FileInfo
+    meta = type("Meta", (), {"name": "FileInfo", "description": FileInfo._meta.description})
+    return type("FileInfo", (FileInfo,), {**added, "Meta": meta})
 
 
 def resolve_file(attname: str):
