@@ -13,6 +13,10 @@ from django.test import Client, RequestFactory
 
 from demo.seeding import SIZES, Seeder
 
+#: Real Redis, clamd and RQ workers (``real_services``, ``redis_url``, ``rq_redis``, ``rq_worker``),
+#: registered once so a test run claims one Redis database.
+pytest_plugins = ["tests.services"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:

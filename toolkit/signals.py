@@ -8,7 +8,8 @@ body is known, with keyword arguments:
 - ``operation_type``: ``"query"``, ``"mutation"``, ``"subscription"`` or ``None`` when the
   document could not be parsed;
 - ``duration``: seconds spent in the view on this operation;
-- ``sql_count``: SQL statements it ran (0 for a cached or refused operation);
+- ``sql_count``: data statements it ran, savepoints and the statement timeout not counted (0 for
+  a cached or refused operation);
 - ``status``: ``"ok"`` (no errors), ``"error"`` (errors in the result) or ``"refused"`` (rejected
   before execution: parse/validation errors, limits, rate limits);
 - ``http_status``: the HTTP status of the response (per operation for batches);

@@ -93,10 +93,11 @@ def measuring(keep_statements: bool = False, keep_plans: bool = False) -> Iterat
             stats.timed_out = stats.timed_out or is_statement_timeout(error)
             raise
         finally:
-            stats.sql_count += 1
             stats.sql_seconds += time.perf_counter() - began
-            if keep_statements:
-                stats.statements.append(sql)
+            if is_data_query(sql):
+                stats.sql_count += 1
+                if keep_statements:
+                    stats.statements.append(sql)
 
     try:
         with connection.execute_wrapper(wrapper):

@@ -11,34 +11,12 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 import dashboard.metrics.recorder as recording
-from tests.health.conftest import LOCK_KEY, REDIS_PORT, real_services, rq_redis  # noqa: F401 (fixtures)
 
 #: Checks that touch neither the database from another thread nor an outside service.
 LIGHT_CHECKS = {
     "live": ["health_check.checks.Cache"],
     "ready": ["health_check.checks.Cache", "health_check.checks.Storage"],
 }
-
-
-@pytest.fixture(scope="package")
-def redis_url(real_services: None) -> Iterator[str]:  # noqa: F811
-    """A Redis database of this test run (as tests/health's ``redis_url``), held only while the
-    dashboard's tests run: the eight shared databases go round several concurrent runs."""
-    import os
-
-    import redis
-
-    for number in range(8, 16):
-        connection = redis.Redis(port=REDIS_PORT, db=number)
-        if connection.set(LOCK_KEY, os.getpid(), nx=True, ex=3600):
-            try:
-                yield f"redis://127.0.0.1:{REDIS_PORT}/{number}"
-            finally:
-                connection.flushdb()
-                connection.close()
-            return
-        connection.close()
-    pytest.fail("every Redis database 8-15 is claimed by another test run")
 
 
 def dashboard_settings(settings: Any, **metrics: Any) -> None:
@@ -64,7 +42,7 @@ def metrics_db(settings: Any, db: None) -> Iterator[Any]:
 
 
 @pytest.fixture
-def metrics_redis(settings: Any, redis_url: str, rq_redis: Any, db: None) -> Iterator[Any]:  # noqa: F811
+def metrics_redis(settings: Any, redis_url: str, rq_redis: Any, db: None) -> Iterator[Any]:
     """Metrics in the test run's own Redis database (emptied around the test)."""
     dashboard_settings(settings, backend="redis", redis_url=redis_url)
     backend = recording.current_recorder().backend

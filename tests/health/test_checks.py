@@ -11,7 +11,13 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
-from tests.health.conftest import CLAMD_URL, burst_worker, free_port, queues_config, services
+from tests.services import (
+    CLAMD_URL,
+    burst_worker,
+    free_port,
+    queues_config,
+    services,
+)
 from toolkit.health.checks import Clamd, Migrations, Redis, RQQueues, RQWorkers, SchemaSnapshot
 from toolkit.lifecycle.sdl import sorted_sdl
 from toolkit.schema import get_schema

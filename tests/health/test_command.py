@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from tests.health.conftest import ROOT, free_port
+from tests.services import ROOT, free_port
 from toolkit.models import HealthCheckRun
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.health.conftest import free_port, queues_config
+from tests.services import free_port, queues_config
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from demo.models import Book, ReadingList, Tag
 from tests.conftest import GraphQLClient
-from tests.health.conftest import burst_worker, real_services, redis_url, rq_redis, rq_worker  # noqa: F401 (fixtures)
 from tests.optimizer.test_planner import is_bookkeeping
+from tests.services import burst_worker
 from toolkit import caching
 
 TAGS = "{ tags { id name } }"
@@ -134,7 +134,7 @@ def test_disabled__every_read_queries(gql, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_redis__invalidation_runs_on_the_cache_invalidation_queue(rq_redis, settings, redis_url):  # noqa: F811
+def test_with_redis__invalidation_runs_on_the_cache_invalidation_queue(rq_redis, settings, redis_url):
     """With REDIS_URL the bump is a job on ``cache_invalidation``: the entry stays valid until a
     worker runs it (the window), then the next read queries again."""
     settings.REDIS_URL = redis_url
@@ -176,7 +176,7 @@ def test_scope_of__separates_anonymous_users_and_permissions(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_a_running_worker__the_stale_window_is_short(rq_worker, rq_redis, settings, redis_url):  # noqa: F811
+def test_with_a_running_worker__the_stale_window_is_short(rq_worker, rq_redis, settings, redis_url):
     """A read after a committed write is fresh once the job ran; with a worker running that is
     milliseconds later (printed; docs/performance.md records the figure)."""
     settings.REDIS_URL = redis_url

@@ -19,15 +19,7 @@ import pytest
 import sentry_sdk
 from sentry_sdk.transport import Transport
 
-from tests.health.conftest import (  # noqa: F401  (fixtures)
-    QUEUES,
-    free_port,
-    manage_env,
-    real_services,
-    redis_url,
-    rq_redis,
-    wait_for_workers,
-)
+from tests.services import QUEUES, free_port, manage_env, wait_for_workers  # noqa: F401  (re-exported)
 from toolkit.observability.logging import ContextFilter, JsonFormatter
 from toolkit.observability.sentry import init_sentry
 

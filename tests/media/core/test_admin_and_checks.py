@@ -12,8 +12,8 @@ import pytest
 from demo.models import Book
 from media_pipeline.checks import check_media_settings, check_scanner_for_production
 from media_pipeline.models import MediaFile
-from tests.health.conftest import ROOT
-from tests.media.core.conftest import image_bytes
+from tests.media.conftest import image_bytes
+from tests.services import ROOT
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from demo.models import Book
 from media_pipeline.models import MediaFile
-from tests.media.core.conftest import EICAR, files_in, image_bytes
+from tests.media.conftest import EICAR, files_in, image_bytes
 
 
 def run(name: str, *args: str) -> tuple[str, str]:
@@ -148,7 +148,7 @@ def test_media_thumbnails__inline(db, media_dirs):
 @pytest.fixture
 def infected(db, media_dirs, django_capture_on_commit_callbacks):
     from media_pipeline.uploads import store_upload
-    from tests.media.core.conftest import upload
+    from tests.media.conftest import upload
 
     with django_capture_on_commit_callbacks(execute=True):
         old = store_upload(upload("old.txt", EICAR))

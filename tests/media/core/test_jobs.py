@@ -18,8 +18,8 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from media_pipeline import jobs
 from media_pipeline.models import MediaFile
 from media_pipeline.uploads import store_upload
-from tests.health.conftest import free_port
-from tests.media.core.conftest import CLAMD_URL, EICAR, files_in, image_bytes, upload
+from tests.media.conftest import CLAMD_URL, EICAR, files_in, image_bytes, upload
+from tests.services import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

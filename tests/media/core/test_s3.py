@@ -12,8 +12,8 @@ from moto.server import ThreadedMotoServer
 from media_pipeline.models import MediaFile
 from media_pipeline.uploads import release, store_upload
 from media_pipeline.urls import media_url
-from tests.health.conftest import free_port
-from tests.media.core.conftest import EICAR, files_in, image_bytes, upload
+from tests.media.conftest import EICAR, files_in, image_bytes, upload
+from tests.services import free_port
 
 BUCKET = "toolkit-media-test"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}

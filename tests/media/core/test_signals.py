@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from demo.models import Book, Publisher
 from media_pipeline.models import MediaFile
-from tests.media.core.conftest import EICAR, files_in, image_bytes
+from tests.media.conftest import EICAR, files_in, image_bytes
 
 
 @pytest.fixture

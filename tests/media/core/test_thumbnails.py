@@ -11,7 +11,7 @@ from media_pipeline.jobs import thumbnail
 from media_pipeline.models import MediaFile
 from media_pipeline.thumbnails import render
 from media_pipeline.uploads import store_upload
-from tests.media.core.conftest import files_in, image_bytes, oriented_jpeg, upload
+from tests.media.conftest import files_in, image_bytes, oriented_jpeg, upload
 
 SIZES = {"small": [160, 160], "medium": [480, 480]}
 

@@ -11,7 +11,7 @@ from demo.models import Book, Publisher
 from media_pipeline.errors import UploadRejected
 from media_pipeline.models import MediaFile
 from media_pipeline.uploads import cleanup_on_failure, link, release, status_of, store_upload
-from tests.media.core.conftest import EICAR, files_in, image_bytes, upload
+from tests.media.conftest import EICAR, files_in, image_bytes, upload
 
 
 def new_book(**fields) -> Book:

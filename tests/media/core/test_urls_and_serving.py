@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from media_pipeline.models import MediaFile
 from media_pipeline.uploads import store_upload
 from media_pipeline.urls import MediaURLBuilder, get_url_builder, media_url, sign, verify_signature
-from tests.media.core.conftest import EICAR, image_bytes, upload
+from tests.media.conftest import EICAR, image_bytes, upload
 
 pytestmark = pytest.mark.urls("tests.media.core.urls")
 

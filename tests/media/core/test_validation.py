@@ -8,7 +8,7 @@ import pytest
 
 from media_pipeline.errors import REJECTION_CODES, UploadRejected
 from media_pipeline.validators import detect_type, sanitize_filename, validate
-from tests.media.core.conftest import EICAR, image_bytes, png_bomb
+from tests.media.conftest import EICAR, image_bytes, png_bomb
 
 IMAGES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 FILES = ["application/pdf", "text/plain", *IMAGES]

@@ -1,6 +1,6 @@
 """Helpers for GraphQL multipart requests (https://github.com/jaydenseric/graphql-multipart-request-spec):
 bodies are built byte by byte, so the malformed cases send exactly what a broken client would.
-Files, media directories and the RQ/clamd fixtures come from the pipeline core's tests."""
+Files, media directories and the RQ/clamd fixtures come from ``tests/media/conftest.py``."""
 
 from __future__ import annotations
 
@@ -17,22 +17,7 @@ from django.test.client import FakePayload
 from demo.models import Book
 from media_pipeline.models import MediaFile
 from tests.conftest import GraphQLResult
-from tests.media.core.conftest import (  # noqa: F401 (fixtures: a fresh media directory per test, RQ, clamd)
-    CLAMD_URL,
-    EICAR,
-    clamd,
-    files_in,
-    image_bytes,
-    media_dirs,
-    media_settings,
-    new_media,
-    oriented_jpeg,
-    png_bomb,
-    real_services,
-    redis_url,
-    rq_redis,
-    work,
-)
+from tests.media.conftest import CLAMD_URL, EICAR, files_in, image_bytes, oriented_jpeg, png_bomb  # noqa: F401
 
 URL = "/graphql/"
 BOUNDARY = "----toolkit-test-boundary"

@@ -18,7 +18,6 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from demo.models import Book
 from media_pipeline.models import MediaFile
-from tests.health.conftest import free_port
 from tests.media.graphql.conftest import (
     CLAMD_URL,
     EICAR,
@@ -30,6 +29,7 @@ from tests.media.graphql.conftest import (
     user_with,
 )
 from tests.media.graphql.test_uploads import READ_BOOK, UPLOAD_COVER, UPLOAD_SAMPLE
+from tests.services import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

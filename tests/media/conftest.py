@@ -23,7 +23,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from media_pipeline.scanning import EICAR
-from tests.health.conftest import CLAMD_URL, real_services, redis_url, rq_redis  # noqa: F401 (fixtures)
+from tests.services import CLAMD_URL
 
 __all__ = ["CLAMD_URL", "EICAR"]
 
@@ -76,7 +76,7 @@ def media_settings(settings: Any):
 
 
 @pytest.fixture
-def clamd(real_services: None, media_settings: Any) -> str:  # noqa: F811
+def clamd(real_services: None, media_settings: Any) -> str:
     """Scan with the real clamd (``tests/health/conftest.CLAMD_URL``)."""
     media_settings(clamd_url=CLAMD_URL)
     return CLAMD_URL
@@ -122,7 +122,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 
 # -- RQ ---------------------------------------------------------------------------------------------
 @pytest.fixture
-def work(rq_redis: Any) -> Iterator[Any]:  # noqa: F811
+def work(rq_redis: Any) -> Iterator[Any]:
     """``work("media", ...)``: the real ``manage.py rqworker --burst`` (with the scheduler, so
     retries that are due run), in this process so it sees the test database."""
 
