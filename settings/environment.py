@@ -154,7 +154,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CLAMD_URL", url("tcp", "unix")),
     Variable("MEDIA_SIGNED_URLS", boolean),
     Variable("MEDIA_CDN_URL", url("http", "https")),
+    Variable("AWS_STORAGE_BUCKET_NAME", anything),
     Variable("AWS_S3_ENDPOINT_URL", url("http", "https")),
+    Variable("AWS_S3_REGION_NAME", anything),
     Variable("AWS_QUERYSTRING_AUTH", boolean),
     # logging and error reporting
     Variable("LOG_LEVEL", one_of(*LOG_LEVELS)),
