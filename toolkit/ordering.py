@@ -14,6 +14,7 @@ from django.db.models import F, OrderBy
 
 from toolkit.exceptions import BadUserInput
 from toolkit.fieldkinds import Kind
+from toolkit.types.base import GeneratedInputObjectType
 
 if TYPE_CHECKING:
     from toolkit.schema import SchemaBuilder
@@ -44,7 +45,7 @@ def build_order_input(builder: SchemaBuilder, model: type[models.Model]) -> type
     meta = type(
         "Meta", (), {"description": f"Sort {spec.type_name} rows by one field; list several for ties."}
     )
-    return type(f"{spec.type_name}OrderBy", (graphene.InputObjectType,), {**fields, "Meta": meta})
+    return type(f"{spec.type_name}OrderBy", (GeneratedInputObjectType,), {**fields, "Meta": meta})
 
 
 def _direction(value: Any) -> str:

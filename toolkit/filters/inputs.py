@@ -9,6 +9,7 @@ from django.db import models
 
 from toolkit.fieldkinds import Kind
 from toolkit.filters.operators import operator_input
+from toolkit.types.base import GeneratedInputObjectType
 
 if TYPE_CHECKING:
     from toolkit.schema import SchemaBuilder
@@ -44,7 +45,7 @@ def build_where_input(builder: SchemaBuilder, model: type[models.Model]) -> type
             regex = field_name in spec.options.regex_fields
             fields[field_name] = graphene.InputField(operator_input(fs.kind, regex=regex))
     meta = type("Meta", (), {"description": f"Conditions on {spec.type_name} rows; keys are ANDed."})
-    return type(name, (graphene.InputObjectType,), {**fields, "Meta": meta})
+    return type(name, (GeneratedInputObjectType,), {**fields, "Meta": meta})
 
 
 def build_relation_filter(
@@ -64,4 +65,4 @@ def build_relation_filter(
         ),
     }
     meta = type("Meta", (), {"description": f"Conditions on a list of related {spec.type_name} rows."})
-    return type(f"{spec.type_name}RelationFilter", (graphene.InputObjectType,), {**fields, "Meta": meta})
+    return type(f"{spec.type_name}RelationFilter", (GeneratedInputObjectType,), {**fields, "Meta": meta})

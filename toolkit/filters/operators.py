@@ -12,6 +12,7 @@ from typing import Any
 import graphene
 
 from toolkit.fieldkinds import Kind
+from toolkit.types.base import GeneratedInputObjectType
 from toolkit.types.scalars import JSON, Duration
 
 #: operator -> (Django lookup, negated)
@@ -122,7 +123,7 @@ def _text() -> dict[str, Any]:
 
 def _input(name: str, fields: dict[str, Any], description: str) -> type[graphene.InputObjectType]:
     return type(
-        name, (graphene.InputObjectType,), {**fields, "Meta": type("Meta", (), {"description": description})}
+        name, (GeneratedInputObjectType,), {**fields, "Meta": type("Meta", (), {"description": description})}
     )
 
 

@@ -25,6 +25,7 @@ from django.db import models
 from toolkit.fieldkinds import Kind
 from toolkit.filters.operators import SCALARS
 from toolkit.naming import constant_case, pascal_case
+from toolkit.types.base import GeneratedInputObjectType
 from toolkit.types.scalars import JSON, Upload
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def relation_kind(fs: FieldSpec) -> str:
 
 def _input(name: str, fields: dict[str, Any], description: str) -> type[graphene.InputObjectType]:
     meta = type("Meta", (), {"description": description})
-    return type(name, (graphene.InputObjectType,), {**fields, "Meta": meta})
+    return type(name, (GeneratedInputObjectType,), {**fields, "Meta": meta})
 
 
 def _value_type(builder: SchemaBuilder, fs: FieldSpec) -> Any:

@@ -36,3 +36,19 @@ class GeneratedDjangoObjectType(DjangoObjectType, metaclass=GeneratedTypeMeta):
 
     class Meta:
         abstract = True
+
+
+class GeneratedInputObjectType(graphene.InputObjectType):
+    """An input type whose values reach resolvers as plain dicts.
+
+    graphene gives every input type a container class of its own (a dict subclass that also sets
+    each field as an attribute on every value it parses). The toolkit reads inputs as mappings
+    only, so generated inputs share ``dict``: one class fewer per input type at build time, and
+    no per-field ``setattr`` per parsed value."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, container: Any = None, **options: Any) -> None:
+        super().__init_subclass_with_meta__(container=container or dict, **options)
