@@ -208,6 +208,24 @@ def test_login_ok_and_login_failed(lines):
     assert lines() == [as_line(failed), as_line(ok)]
 
 
+def test_a_failed_admin_login__is_a_login_failed_event_without_the_password(db, lines, admin_user):
+    client = Client(REMOTE_ADDR="127.0.0.9")
+    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": "not-it-123"})
+    assert response.status_code == 200  # the form again, with its error
+    [failed] = rows()
+    assert (failed.event, failed.user_id, failed.ip, failed.ok) == ("login_failed", "", "127.0.0.9", False)
+    assert failed.details == {"attempted_username": "root", "via": "session", "path": "/admin/login/"}
+    assert lines() == [as_line(failed)]
+    assert "not-it-123" not in json.dumps(lines())
+
+
+def test_a_successful_admin_login__records_no_failure(db, admin_user):
+    client = Client()
+    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": "pw"})
+    assert response.status_code == 302
+    assert rows("login_failed") == []
+
+
 @logins
 def test_token_refreshed_revoked_and_refresh_failed(lines):
     anon = Http(Client())

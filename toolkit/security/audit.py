@@ -14,6 +14,8 @@ Rows must survive the rollback of a failed or dry-run mutation: while an operati
 variable) and written by :func:`buffered` once the operation's transactions have ended. Events
 recorded outside an operation (the view's ``token_rejected``, ``limit_exceeded``,
 ``rate_limited``) are written at once. Recording never raises: a failure to write is logged.
+Failed session logins (the Django admin's form) are ``login_failed`` events too, with
+``via: "session"`` (:func:`connect_signals`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils import timezone
 
@@ -210,3 +214,28 @@ def prune(days: int | None = None) -> int:
     cutoff = timezone.now() - datetime.timedelta(days=days)
     deleted, _ = AuditEvent.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def record_session_login_failure(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    """``user_login_failed`` outside GraphQL (the admin's and any other session login form).
+
+    ``tokenAuth`` records its own ``login_failed`` while a GraphQL request is being served, so
+    those are skipped here rather than recorded twice."""
+    if current_request() is not None:
+        return
+    username = credentials.get("username") or credentials.get(get_user_model().USERNAME_FIELD) or ""
+    path = getattr(request, "path", "") if request is not None else ""
+    record(
+        "login_failed",
+        user=None,
+        request=request,
+        attempted_username=str(username)[:150],
+        via="session",
+        path=path,
+    )
+
+
+def connect_signals() -> None:
+    user_login_failed.connect(record_session_login_failure, dispatch_uid="toolkit.audit.session_login_failed")
