@@ -183,13 +183,13 @@ class GraphQLView(BaseGraphQLView):
         too_large = limits.check_document_size(query, caller_limits)
         if too_large is not None:
             audit.record_limit_errors([too_large])
-            return ExecutionResult(errors=[too_large])
+            return self.refused(request, [too_large])
         document = documents.parsed(query, caller_limits.max_tokens)
         if isinstance(document, GraphQLError):
             too_many = limits.token_error(document)
             if too_many is not None:
                 audit.record_limit_errors([too_many])
-            return ExecutionResult(errors=[too_many or errors.parse_error(document)])
+            return self.refused(request, [too_many or errors.parse_error(document)])
 
         operation = get_operation_ast(document, operation_name)
         if operation is not None:
@@ -225,13 +225,8 @@ class GraphQLView(BaseGraphQLView):
         validation_errors = documents.validated(validation_key, variables, validate_document)
         if validation_errors:
             audit.record_limit_errors(validation_errors)
-            return ExecutionResult(errors=errors.validation_errors(document, validation_errors))
-        try:
-            ratelimit.check_request(
-                request, limits.operation_cost(schema, document, variables, operation_name)
-            )
-        except ratelimit.RateLimited as exc:
-            raise ViewError(429, "RATE_LIMITED", exc.message, retry_after=exc.retry_after) from None
+            return self.refused(request, errors.validation_errors(document, validation_errors))
+        self.count_request(request, limits.operation_cost(schema, document, variables, operation_name))
 
         cache_key = None
         if (
@@ -299,6 +294,20 @@ class GraphQLView(BaseGraphQLView):
                 ]
             )
         return result
+
+    @staticmethod
+    def count_request(request: HttpRequest, cost: int) -> None:
+        """Count the request toward the caller's rate limits; over them, HTTP 429."""
+        try:
+            ratelimit.check_request(request, cost)
+        except ratelimit.RateLimited as exc:
+            raise ViewError(429, "RATE_LIMITED", exc.message, retry_after=exc.retry_after) from None
+
+    def refused(self, request: HttpRequest, refusal: list[GraphQLError]) -> ExecutionResult:
+        """A document refused before execution (too large, unparsable, invalid) still counts as one
+        request of cost 1, so a flood of broken documents is throttled like any other."""
+        self.count_request(request, 1)
+        return ExecutionResult(errors=refusal)
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> tuple[Any, int]:
         """graphene-django's response shape, plus ``extensions`` (the DEBUG figures)."""

@@ -192,6 +192,21 @@ def test_anonymous_requests_over_the_limit__get_429_retry_after_and_rate_limited
         assert anon.post(BOOKS).status == 200, "refused requests did not use up the quota"
 
 
+@pytest.mark.parametrize(
+    "broken",
+    ["{ books { title ", "{ books { nope } }", "{ " + "a: books { title } " * 40 + "}"],
+    ids=["unparsable", "invalid", "over a query limit"],
+)
+def test_refused_documents__count_toward_the_limit(anon, redis_cache, clock, broken):
+    with rate_limits(anonymous={"requests": 3}):
+        for _ in range(3):
+            assert anon.post(broken).status == 400
+        assert_rate_limited(anon.post(broken))
+        assert_rate_limited(anon.post(BOOKS))  # and the caller's valid requests too
+        clock.set(T0 + 70)
+        assert anon.post(BOOKS).status == 200
+
+
 def test_rate_limited_mutation__writes_nothing(admin_user, redis_cache, clock):
     admin = logged_in(admin_user)
     before = Tag.objects.count()
