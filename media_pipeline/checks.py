@@ -56,6 +56,7 @@ def check_media_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.
         "MAX_FILENAME_LENGTH",
         "MAX_IMAGE_PIXELS",
         "JOB_TIMEOUT",
+        "REQUEUE_PENDING_AFTER",
     ):
         value = config[key]
         if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):

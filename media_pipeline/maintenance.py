@@ -106,6 +106,22 @@ def rescan(
     return result
 
 
+def requeue_stuck_scans() -> int:
+    """Queue the scans of files left ``pending`` or ``scan_failed`` for longer than
+    ``REQUEUE_PENDING_AFTER`` (a cron job of the scheduler): their job was lost with a Redis that
+    restarted without its data, or failed every retry. Returns how many were queued.
+
+    A file whose job is merely slow gets a second job; scans are idempotent, so that costs one
+    read of the file at most."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=media_config()["REQUEUE_PENDING_AFTER"])
+    stuck = rescan_queryset(everything=False, model=None).filter(updated_at__lt=cutoff)
+    queued = 0
+    for media in stuck.iterator():
+        jobs.enqueue_scan(media, on_commit=False)
+        queued += 1
+    return queued
+
+
 # -- media_thumbnails ------------------------------------------------------------------------------------------
 def images_needing_thumbnails(*, everything: bool) -> list[MediaFile]:
     rows = MediaFile.objects.filter(status=MediaFile.Status.CLEAN, content_type__startswith="image/").exclude(

@@ -150,7 +150,8 @@ class ToolkitSettings(TypedDict, total=False):
     #: ``THUMBNAIL_SIZES`` (``{"name": [width, height]}``), ``THUMBNAIL_FORMAT``,
     #: ``THUMBNAIL_QUALITY``, ``SCAN_TIMEOUT`` (seconds per clamd socket operation),
     #: ``SCAN_RETRY_INTERVALS`` (backoff seconds between scan retries), ``JOB_TIMEOUT``,
-    #: ``JOB_RETRY_INTERVALS`` (thumbnail and invalidate jobs), ``QUARANTINE_STORAGE`` (a
+    #: ``JOB_RETRY_INTERVALS`` (thumbnail and invalidate jobs), ``REQUEUE_PENDING_AFTER`` (seconds
+    #: before the scheduler queues a stuck scan again), ``QUARANTINE_STORAGE`` (a
     #: ``STORAGES`` alias), ``URL_BUILDER`` and ``PURGE_BACKEND`` (dotted paths), ``CDN_URL``,
     #: ``SIGNED_URLS`` (``{"enabled": bool, "expires": seconds}``). docs/configuration.md has them all.
     MEDIA: dict[str, Any]
@@ -270,6 +271,7 @@ DEFAULTS: ToolkitSettings = {
         "SCAN_RETRY_INTERVALS": [10, 60, 300, 1800],
         "JOB_TIMEOUT": 300,
         "JOB_RETRY_INTERVALS": [10, 60, 300],
+        "REQUEUE_PENDING_AFTER": 3600,
         "QUARANTINE_STORAGE": "quarantine",
         "URL_BUILDER": "media_pipeline.urls.MediaURLBuilder",
         "CDN_URL": "",

@@ -12,10 +12,11 @@ logger = logging.getLogger("tests.production.jobs")
 
 
 def wait_for_release(key: str, timeout: float = 60) -> int:
-    """Record this attempt (count and process id), then block until ``<key>:release`` exists."""
+    """Record this attempt (process id, then count: a test that saw the count finds the pid),
+    then block until ``<key>:release`` exists."""
     connection = get_current_job().connection
-    attempt = connection.incr(f"{key}:attempts")
     connection.rpush(f"{key}:pids", os.getpid())
+    attempt = connection.incr(f"{key}:attempts")
     deadline = time.monotonic() + timeout
     while not connection.exists(f"{key}:release"):
         if time.monotonic() > deadline:

@@ -83,6 +83,7 @@ def test_cron_config__health_checks_and_cleanups():
     registered = {data["func"].__name__: data for data in cron._job_data_registry}
     assert registered["run_health_checks"]["interval"] == 60
     assert registered["prune_audit_events"]["cron"] == "15 3 * * *"
+    assert registered["requeue_stuck_scans"]["cron"] == "*/15 * * * *"
     assert {"clear_expired_sessions", "flush_expired_tokens"} <= set(registered)
     assert {data["queue_name"] for data in registered.values()} == {"default"}
 

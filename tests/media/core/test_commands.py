@@ -50,6 +50,24 @@ def test_media_rescan__queues_pending_and_failed_files_by_default(db, rq_redis, 
     assert {job.args[1:] for job in django_rq.get_queue("media").get_jobs()} == {()}  # not forced
 
 
+def test_requeue_stuck_scans__queues_only_files_pending_or_failed_past_the_delay(
+    db, rq_redis, media_dirs, settings
+):
+    from media_pipeline.maintenance import requeue_stuck_scans
+
+    settings.TOOLKIT = {**settings.TOOLKIT, "MEDIA": {"REQUEUE_PENDING_AFTER": 600}}
+    stuck = make("a.txt", b"a\n")
+    failed = make("b.txt", b"b\n", status="scan_failed")
+    make("recent.txt", b"r\n")
+    for status in ("clean", "infected"):
+        make(f"{status}.txt", b"x\n", status=status)
+    long_ago = timezone.now() - datetime.timedelta(seconds=601)
+    MediaFile.objects.exclude(original_name="recent.txt").update(updated_at=long_ago)
+    assert requeue_stuck_scans() == 2
+    assert queued_ids() == sorted([str(stuck.pk), str(failed.pk)])
+    assert requeue_stuck_scans() == 2  # queued again next time until a scan changes the file
+
+
 def test_media_rescan__dry_run_lists_and_changes_nothing(db, rq_redis, media_dirs):
     pending = make("a.txt", b"a\n")
     out, _ = run("media_rescan", "--pending", "--dry-run")
