@@ -13,6 +13,12 @@ own ``StartedJobRegistry.cleanup`` — which retries the job when it has retries
 it otherwise). Without this, rq notices a dead worker's job only once the execution's heartbeat
 expires (a minute or more) *and* a worker's ten-minute maintenance pass comes around.
 
+A worker also outlives a Redis outage that begins while it runs a job: rq's own loop quits on any
+Redis error outside its dequeue (the job cannot be reported, nor its status read), so
+:class:`Worker` waits for Redis to answer again (:data:`REDIS_WAIT_SECONDS` between tries, logged
+once) and carries on; the job's outcome is lost with a Redis that lost its data (the media
+pipeline's scheduler queues stuck scans again). A worker asked to stop while waiting stops.
+
 Delivery is at least once: a job may run again after its worker died half-way, so jobs must be
 idempotent (the media pipeline's are; a cache invalidation is).
 """
@@ -22,8 +28,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from typing import Any
 
+import redis
 import rq
 from django.conf import settings
 from django_rq.queues import DjangoRQ
@@ -34,6 +42,9 @@ from rq.utils import as_text
 from toolkit.observability import context
 
 logger = logging.getLogger("toolkit.workers")
+
+#: Seconds between two tries to reach Redis again after it went away during a job.
+REDIS_WAIT_SECONDS = 1.0
 
 #: ``job.meta`` keys copied from the log context of the code that enqueues a job.
 PROPAGATED = ("request_id", "operation_name")
@@ -92,6 +103,30 @@ class JobContextMixin:
             job_func=job.func_name,
         ):
             return super().perform_job(job, queue, *args, **kwargs)  # type: ignore[misc]
+
+    def execute_job(self, job: rq.job.Job, queue: rq.Queue) -> None:
+        try:
+            super().execute_job(job, queue)  # type: ignore[misc]
+        except redis.exceptions.ConnectionError:
+            logger.warning(
+                "Redis went away while job %s ran; its outcome could not be recorded. "
+                "Waiting for Redis to come back.",
+                job.id,
+            )
+            self.wait_for_redis()
+
+    def wait_for_redis(self) -> None:
+        """Block until Redis answers a PING (or a stop is requested), then re-register."""
+        while not getattr(self, "_stop_requested", False):
+            try:
+                self.connection.ping()  # type: ignore[attr-defined]
+            except redis.exceptions.ConnectionError:
+                time.sleep(REDIS_WAIT_SECONDS)
+                continue
+            if not self.connection.exists(self.key):  # type: ignore[attr-defined]  # Redis lost its data
+                self.register_birth()  # type: ignore[attr-defined]
+            logger.warning("Redis is back; the worker carries on.")
+            return
 
     def run_maintenance_tasks(self) -> None:
         try:
