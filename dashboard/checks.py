@@ -28,15 +28,7 @@ def check_dashboard(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     from dashboard.conf import dashboard_config, redis_url
 
     problems: list[checks.CheckMessage] = []
-    unknown = sorted(set(given) - KEYS)
-    if unknown:
-        problems.append(
-            _error(
-                "dashboard.E001",
-                f'TOOLKIT["DASHBOARD"] has unknown key(s) {", ".join(unknown)}.',
-                "Valid keys: " + ", ".join(sorted(KEYS)) + ".",
-            )
-        )
+    problems += _unknown_keys(given, KEYS, 'TOOLKIT["DASHBOARD"]', "dashboard.E001")
     config = dashboard_config()
     problems += _panels(config["PANELS"])
     problems += _metrics(given.get("METRICS"), config["METRICS"], redis_url())
@@ -101,19 +93,24 @@ def _panels(paths: Any) -> list[checks.CheckMessage]:
     return problems
 
 
+def _unknown_keys(given: dict[str, Any], valid: set[str], where: str, code: str) -> list[checks.CheckMessage]:
+    unknown = sorted(set(given) - valid)
+    if not unknown:
+        return []
+    return [
+        _error(
+            code,
+            f"{where} has unknown key(s) {', '.join(unknown)}.",
+            f"Valid keys: {', '.join(sorted(valid))}.",
+        )
+    ]
+
+
 def _metrics(given: Any, metrics: dict[str, Any], url: str) -> list[checks.CheckMessage]:
     if given is not None and not isinstance(given, dict):
         return [_error("dashboard.E003", 'TOOLKIT["DASHBOARD"]["METRICS"] must be a dict.')]
     problems = []
-    unknown = sorted(set(given or {}) - METRIC_KEYS)
-    if unknown:
-        problems.append(
-            _error(
-                "dashboard.E003",
-                f'TOOLKIT["DASHBOARD"]["METRICS"] has unknown key(s) {", ".join(unknown)}.',
-                "Valid keys: " + ", ".join(sorted(METRIC_KEYS)) + ".",
-            )
-        )
+    problems += _unknown_keys(given or {}, METRIC_KEYS, 'TOOLKIT["DASHBOARD"]["METRICS"]', "dashboard.E003")
     if metrics["backend"] not in ("auto", "redis", "database"):
         problems.append(
             _error(

@@ -14,9 +14,8 @@ A refused file is a ``FieldError`` whose ``code`` is the ``UploadRejected`` code
 ``image_too_large``, ``invalid_image``, ``empty_file``), like Django's validation codes; every
 mutation runs inside ``cleanup_on_failure()``, so a refused or rolled-back write leaves no file.
 
-The ``uploads`` feature flag (``toolkit.flags``) switches uploads off at runtime: for everything, or
-per model with a scope (``uploads:demo.Book``; ``uploads:media_pipeline.MediaFile`` for
-``uploadFiles``). A switched-off upload is refused with ``FEATURE_DISABLED`` and writes nothing.
+The ``uploads`` feature flag is checked by ``store_upload`` (media_pipeline/uploads.py): a switched-off
+upload is refused with ``FEATURE_DISABLED`` and the mutation writes nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from media_pipeline.errors import UploadRejected
 from media_pipeline.graphql_types import BATCH_ATTR, batch_of, build_types, row_of
 from media_pipeline.models import MediaFile
 from media_pipeline.uploads import cleanup_on_failure, link, store_upload
-from toolkit import flags
 from toolkit.exceptions import BadUserInput, Forbidden, Unauthenticated
 from toolkit.extensions import SchemaExtension
 from toolkit.mutations.errors import ErrorList, join
@@ -138,7 +136,6 @@ class MediaSchemaExtension(SchemaExtension):
             require(info, model_permission(model, "change"))
             if not builder.can_see(model, field_name):
                 raise Forbidden(f"You may not change the field '{shown}'.")
-            flags.require("uploads", scope=model._meta.label)
             writer = Writer(builder, info)
             with transaction.atomic():
                 instance = writer.fetch(model, id, "id", action=CHANGE)
@@ -169,7 +166,6 @@ class MediaSchemaExtension(SchemaExtension):
         user = current_user()
         if user is None or not user.is_authenticated:
             raise Unauthenticated("Authentication required: log in to upload files.")
-        flags.require("uploads", scope=MediaFile._meta.label)
         errors, stored = ErrorList(), []
         for index, upload in enumerate(files):
             try:
@@ -210,7 +206,6 @@ class MediaSchemaExtension(SchemaExtension):
             field = instance._meta.get_field(field_name)
             setattr(instance, field.attname, None if field.null else "")
             return None
-        flags.require("uploads", scope=instance._meta.label)
         try:
             media = store_upload(value, instance=instance, field_name=field_name, owner=current_user())
         except UploadRejected as exc:

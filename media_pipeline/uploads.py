@@ -26,6 +26,7 @@ from media_pipeline.models import MediaFile
 from media_pipeline.signals import mark_registered
 from media_pipeline.storage import delete_quietly, field_of, storage_for
 from media_pipeline.validators import validate
+from toolkit import flags
 
 logger = logging.getLogger("media_pipeline")
 
@@ -57,8 +58,12 @@ def store_upload(
     the pending ``MediaFile``, set ``instance.<field>`` to the stored name (the caller saves the
     instance) and enqueue the scan on commit.
 
-    Raises ``UploadRejected``; nothing is left in storage when it raises."""
+    Raises ``UploadRejected``, or ``FeatureDisabled`` when the ``uploads`` feature flag is off for
+    the instance's model (``uploads:demo.Book``; ``uploads:media_pipeline.MediaFile`` for files not
+    attached to a row) or everywhere; nothing is left in storage when it raises."""
     from media_pipeline.jobs import enqueue_scan
+
+    flags.require("uploads", scope=(type(instance) if instance is not None else MediaFile)._meta.label)
 
     model_field = file_field(instance, field_name) if instance is not None and field_name else None
     if model_field is not None:

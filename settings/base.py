@@ -15,6 +15,7 @@ import environ
 from django.utils.crypto import salted_hmac
 
 from settings.environment import check_environment
+from toolkit.observability.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -245,19 +246,7 @@ TOOLKIT = {
 #: id, GraphQL operation, user and job of the work being done, secrets redacted (docs/deployment.md).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="json").lower()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"context": {"()": "toolkit.observability.logging.ContextFilter"}},
-    "formatters": {
-        "json": {"()": "toolkit.observability.logging.JsonFormatter"},
-        "text": {"()": "toolkit.observability.logging.TextFormatter"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-}
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
 
 #: Error reporting (toolkit/observability/sentry.py): on when SENTRY_DSN is set; no personal data.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

@@ -141,7 +141,13 @@ def is_statement_timeout(error: BaseException) -> bool:
 
 # -- which resolver ran which statement -------------------------------------------------------------
 #: Statements that are bookkeeping, not data queries.
-BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+#: Statements that read or write no data: savepoints and the statement timeout.
+NOT_DATA = (
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+    "ROLLBACK TO SAVEPOINT",
+    "SELECT set_config('statement_timeout'",
+)
 
 
 def resolver_path() -> str:
@@ -168,7 +174,8 @@ def _format(keys: list[Any]) -> str:
 
 
 def is_data_query(sql: str) -> bool:
-    return not sql.startswith(BOOKKEEPING) and "set_config('statement_timeout'" not in sql
+    """Not a savepoint, nor the statement timeout :func:`statement_timeout` sets."""
+    return not sql.startswith(NOT_DATA)
 
 
 @contextmanager

@@ -9,7 +9,7 @@
 - :func:`log_operation` receives :data:`toolkit.signals.operation_executed` and writes the one
   ``toolkit.operations`` line per GraphQL operation (name, type, user id, duration, outcome...).
 
-:func:`logging_config` builds the ``LOGGING`` dict used by the settings and by gunicorn.
+:func:`logging_config` builds the settings' ``LOGGING`` dict (gunicorn has its own, in settings/gunicorn.py).
 Nothing here may raise into the caller: a broken stream is reported by ``logging`` itself
 (``Handler.handleError``) and the request goes on.
 """
